@@ -1,0 +1,3 @@
+module github.com/mgsim/mgsim
+
+go 1.25

@@ -1,0 +1,482 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+)
+
+// Action is work the scheduler runs at a given virtual time. Network
+// deliveries, fault injections and timers are actions.
+type Action interface{ Run() }
+
+// Func adapts a plain function to an [Action].
+type Func func()
+
+// Run calls f.
+func (f Func) Run() { f() }
+
+// Handle names a scheduled action so that it can be cancelled. The zero
+// Handle names nothing.
+type Handle struct {
+	e   *entry
+	seq uint64
+}
+
+// Options configure a [World]. The zero value is a usable world: seed 0,
+// clock starting at the epoch, no step budget.
+type Options struct {
+	// Seed is the root of every random stream in the world ([World.Rand]).
+	Seed Seed
+	// Start is the clock's first reading. Zero: the epoch.
+	Start Time
+	// MaxSteps bounds the number of scheduler steps (actions run plus
+	// process resumptions) over the world's life. Zero: no bound. A run that
+	// exceeds it stops with a [*BudgetError]: it is how a simulation that
+	// never lets time advance (a busy loop in virtual time) is caught.
+	MaxSteps uint64
+
+	_ struct{} // force keyed literals
+}
+
+// World is a deterministic simulated world: a virtual clock, a scheduler
+// with a total order (due time, then insertion sequence), seeded
+// randomness, and simulated processes ([Proc]) of which exactly one runs at
+// any moment.
+//
+// A World is not safe for concurrent use: it is driven by one goroutine at
+// a time (the one that called [World.Run], or the process that holds the
+// baton).
+type World struct {
+	opts    Options
+	now     Time
+	seq     uint64
+	q       queue
+	rand    *Rand
+	procs   []*Proc
+	ext     *Proc // the goroutine outside any process: the caller of Run
+	current *Proc // the process whose code is running; nil in actions
+	inRun   bool  // ext is parked inside Run or Park
+	closing bool
+	idle    bool
+	err     error
+	steps   uint64
+	abort   <-chan struct{}
+	aborted atomic.Bool
+}
+
+// New returns a world at opts.Start with no processes and nothing scheduled.
+func New(opts Options) *World {
+	w := &World{opts: opts, now: opts.Start, rand: NewRand(opts.Seed)}
+	w.ext = &Proc{w: w, name: "main", id: -1, wake: make(chan struct{}, 1), ext: true}
+	w.current = w.ext
+	return w
+}
+
+// Now returns the current virtual time.
+func (w *World) Now() Time { return w.now }
+
+// Seed returns the world's seed.
+func (w *World) Seed() Seed { return w.opts.Seed }
+
+// Rand returns the stream for the labelled component (see [Rand.Fork]).
+func (w *World) Rand(label string) *Rand { return w.rand.Fork(label) }
+
+// Steps returns the number of scheduler steps taken so far.
+func (w *World) Steps() uint64 { return w.steps }
+
+// Err returns the error that stopped the world, if any: a process that
+// panicked, or an exceeded step budget.
+func (w *World) Err() error { return w.err }
+
+// Pending reports how many actions and process resumptions are scheduled.
+func (w *World) Pending() int { return w.q.len() }
+
+// Next returns the time of the earliest scheduled item, or false if nothing
+// is scheduled.
+func (w *World) Next() (Time, bool) {
+	if e := w.q.peek(); e != nil {
+		return e.at, true
+	}
+	return 0, false
+}
+
+// At schedules a to run at time t (or now, if t is in the past).
+func (w *World) At(t Time, a Action) Handle {
+	e := w.schedule(t, a, nil)
+	return Handle{e: e, seq: e.seq}
+}
+
+// After schedules a to run d from now.
+func (w *World) After(d time.Duration, a Action) Handle { return w.At(w.now.Add(d), a) }
+
+// Cancel removes a scheduled action. It reports whether the action was
+// still pending.
+func (w *World) Cancel(h Handle) bool {
+	if h.e == nil || h.e.seq != h.seq || h.e.idx < 0 {
+		return false
+	}
+	w.q.remove(h.e)
+	w.q.release(h.e)
+	return true
+}
+
+func (w *World) schedule(t Time, a Action, p *Proc) *entry {
+	if t < w.now {
+		t = w.now
+	}
+	e := w.q.alloc()
+	w.seq++
+	e.at, e.seq, e.act, e.proc = t, w.seq, a, p
+	w.q.push(e)
+	return e
+}
+
+// SetAbort installs a channel that, once closed, makes a waiting
+// [World.Run] give up with [ErrAborted]. It exists for watchdogs that live
+// outside the simulated world (a wall-clock limit on a handler that never
+// returns); nothing inside the world uses it. After an abort the world must
+// not be used again.
+func (w *World) SetAbort(ch <-chan struct{}) { w.abort = ch }
+
+// Run advances the world until virtual time until: it runs every action and
+// process due at or before until, in order, jumping over idle time. It
+// reports [World.Idle] when nothing else was scheduled by then; with until
+// [Never] it returns as soon as the world is idle. It returns the error that
+// stopped the world, if any.
+//
+// Run must be called from outside any process.
+func (w *World) Run(until Time) error {
+	if w.current != w.ext || w.inRun {
+		return errors.New("sim: Run called from inside the simulation")
+	}
+	if w.err != nil {
+		return w.err
+	}
+	w.idle = false
+	if until != Never {
+		e := w.schedule(until, nil, w.ext)
+		e.seq = math.MaxUint64 // everything else due at until runs first
+		w.q.down(e.idx)
+		w.q.up(e.idx)
+		w.ext.pending = e
+	}
+	w.inRun = true
+	err := w.ext.block()
+	w.inRun = false
+	w.ext.cancelPending()
+	if err != nil {
+		return err
+	}
+	return w.err
+}
+
+// RunFor is Run(Now()+d).
+func (w *World) RunFor(d time.Duration) error { return w.Run(w.now.Add(d)) }
+
+// Idle reports whether the world had nothing left to do when the last Run
+// returned: no action and no process was scheduled.
+func (w *World) Idle() bool { return w.idle }
+
+// Current returns the process whose code is running: a spawned process, or
+// the main pseudo-process (the goroutine that created the world and calls
+// Run). It returns nil inside a scheduled [Action].
+func (w *World) Current() *Proc { return w.current }
+
+// Procs returns the processes spawned so far, in spawn order.
+func (w *World) Procs() []*Proc { return w.procs }
+
+// Go spawns a simulated process running fn. It becomes runnable now, after
+// everything already scheduled for now. The process runs only while the
+// world runs, and only one process runs at a time, so fn needs no locks and
+// its interleaving with other processes is decided by the scheduler alone.
+//
+// A panic in fn stops the world: [World.Run] returns a [*PanicError].
+func (w *World) Go(name string, fn func(p *Proc)) *Proc {
+	p := &Proc{w: w, name: name, id: len(w.procs), wake: make(chan struct{}, 1)}
+	w.procs = append(w.procs, p)
+	p.pending = w.schedule(w.now, nil, p)
+	go p.main(fn)
+	return p
+}
+
+// Close ends every process that has not finished (each stops at the point
+// where it is parked, as if killed) and releases their goroutines. The
+// world's clock and queue are left as they are. Close must be called from
+// outside any process; it is safe to call twice.
+func (w *World) Close() {
+	if w.current != w.ext || w.inRun || w.aborted.Load() {
+		return
+	}
+	w.closing = true
+	for _, p := range w.procs {
+		if p.dead {
+			continue
+		}
+		p.killed = true
+		p.wake <- struct{}{}
+		<-w.ext.wake
+	}
+	w.current = w.ext
+	w.closing = false
+}
+
+// nextProc runs due actions until some process must resume, and returns
+// it. It returns the main pseudo-process when the world stops (error,
+// budget, idle) or when main's own deadline comes.
+func (w *World) nextProc() *Proc {
+	for {
+		if w.err != nil || w.closing {
+			return w.ext
+		}
+		e := w.q.pop()
+		if e == nil {
+			w.idle = true
+			return w.ext
+		}
+		if e.at > w.now {
+			w.now = e.at
+		}
+		w.steps++
+		if w.opts.MaxSteps > 0 && w.steps > w.opts.MaxSteps {
+			w.err = &BudgetError{Steps: w.opts.MaxSteps, At: w.now}
+			if e.proc != nil {
+				e.proc.pending = nil
+			}
+			w.q.release(e)
+			return w.ext
+		}
+		if p := e.proc; p != nil {
+			p.pending = nil
+			w.q.release(e)
+			if p.dead || (p.ext && !w.inRun) {
+				continue
+			}
+			if p.ext {
+				w.idle = w.q.len() == 0
+			}
+			return p
+		}
+		a := e.act
+		w.q.release(e)
+		w.current = nil
+		a.Run()
+	}
+}
+
+// BudgetError reports a world stopped by [Options.MaxSteps].
+type BudgetError struct {
+	Steps uint64
+	At    Time
+}
+
+func (e *BudgetError) Error() string {
+	return fmt.Sprintf("sim: step budget of %d exceeded at %v (does virtual time advance?)", e.Steps, e.At)
+}
+
+// PanicError reports a process that panicked. Value and Proc are
+// deterministic; Stack is for humans and is not.
+type PanicError struct {
+	Proc  string
+	At    Time
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("sim: process %q panicked at %v: %v", e.Proc, e.At, e.Value)
+}
+
+// ErrAborted is returned by [World.Run] when the channel given to
+// [World.SetAbort] was closed while the world ran.
+var ErrAborted = errors.New("sim: run aborted from outside the simulation (a process did not yield)")
+
+// Proc is a simulated process: a goroutine that runs only when the world's
+// scheduler hands it the baton, so exactly one process (or the main
+// pseudo-process) runs at any moment. Processes block by parking on virtual
+// time ([Proc.Park], [Proc.Sleep]); while all are parked the world jumps
+// straight to the next due item.
+type Proc struct {
+	w       *World
+	name    string
+	id      int
+	wake    chan struct{}
+	pending *entry // scheduled resumption, if any
+	parked  bool
+	woken   bool // set by Unpark while parked
+	killed  bool
+	dead    bool
+	ext     bool
+}
+
+// Name returns the name given to [World.Go] ("main" for the main
+// pseudo-process).
+func (p *Proc) Name() string { return p.name }
+
+// World returns the world p lives in.
+func (p *Proc) World() *World { return p.w }
+
+// Done reports whether p has finished (returned, panicked or been killed).
+func (p *Proc) Done() bool { return p.dead }
+
+// Killed reports whether [Proc.Kill] was called on p.
+func (p *Proc) Killed() bool { return p.killed }
+
+func (p *Proc) main(fn func(*Proc)) {
+	<-p.wake
+	w := p.w
+	if w.aborted.Load() {
+		return
+	}
+	w.current = p
+	defer p.finish()
+	if !p.killed {
+		fn(p)
+	}
+}
+
+// finish runs when a process's function ends in any way: it records a
+// panic, marks the process dead and passes the baton on.
+func (p *Proc) finish() {
+	w := p.w
+	if r := recover(); r != nil {
+		if w.err == nil {
+			w.err = &PanicError{Proc: p.name, At: w.now, Value: r, Stack: debug.Stack()}
+		}
+	}
+	p.dead = true
+	p.parked = false
+	if p.pending != nil {
+		w.q.remove(p.pending)
+		w.q.release(p.pending)
+		p.pending = nil
+	}
+	if w.aborted.Load() {
+		return
+	}
+	next := w.nextProc()
+	w.current = next
+	next.wake <- struct{}{}
+}
+
+// Park blocks p until another party calls [Proc.Unpark] or until deadline
+// (use [Never] for none), whichever comes first, and reports whether it was
+// unparked. Callers re-check their condition after Park returns.
+//
+// Park must be called by p's own code. Called by the main pseudo-process
+// (see [World.Current]), it runs the world until the wake-up, as
+// [World.Run] would.
+func (p *Proc) Park(deadline Time) bool {
+	w := p.w
+	if w.current != p {
+		panic("sim: Park called by a party other than the process itself")
+	}
+	if p.killed {
+		runtime.Goexit()
+	}
+	if deadline != Never {
+		p.pending = w.schedule(deadline, nil, p)
+	}
+	p.parked, p.woken = true, false
+	if p.ext {
+		w.inRun = true
+		err := p.block()
+		w.inRun = false
+		if err != nil || w.err != nil {
+			p.cancelPending()
+			p.parked = false
+			return false
+		}
+	} else {
+		p.block()
+	}
+	p.parked = false
+	p.cancelPending()
+	if p.killed {
+		runtime.Goexit()
+	}
+	return p.woken
+}
+
+// Sleep parks p for d of virtual time, ignoring unparks.
+func (p *Proc) Sleep(d time.Duration) {
+	until := p.w.now.Add(d)
+	for p.w.now < until {
+		p.Park(until)
+	}
+}
+
+// Yield lets every other process and action due now run before p goes on.
+func (p *Proc) Yield() { p.Park(p.w.now) }
+
+// Unpark wakes p if it is parked, at the current virtual time, after
+// everything already scheduled for now. Unparking a process that is not
+// parked does nothing. Actions and other processes call it.
+func (p *Proc) Unpark() {
+	if !p.parked || p.dead {
+		return
+	}
+	w := p.w
+	p.woken = true
+	if p.pending != nil {
+		if p.pending.at <= w.now {
+			return
+		}
+		w.q.remove(p.pending)
+		w.q.release(p.pending)
+	}
+	p.pending = w.schedule(w.now, nil, p)
+}
+
+// Kill ends p: a parked process stops where it is parked (its goroutine
+// exits, running its deferred calls), a running one at its next Park. It is
+// how a host crash stops the processes on it. Killing the main
+// pseudo-process does nothing.
+func (p *Proc) Kill() {
+	if p.ext || p.dead {
+		return
+	}
+	p.killed = true
+	if p.parked {
+		p.Unpark()
+	}
+}
+
+func (p *Proc) cancelPending() {
+	if p.pending != nil {
+		p.w.q.remove(p.pending)
+		p.w.q.release(p.pending)
+		p.pending = nil
+	}
+}
+
+// block gives up the baton: it runs due actions and resumes whichever
+// process comes next, and returns when p is resumed. Only the main
+// pseudo-process can see an error (an abort from outside).
+func (p *Proc) block() error {
+	w := p.w
+	next := w.nextProc()
+	w.current = next
+	if next == p {
+		return nil
+	}
+	next.wake <- struct{}{}
+	if p.ext && w.abort != nil {
+		select {
+		case <-p.wake:
+		case <-w.abort:
+			w.aborted.Store(true)
+			return ErrAborted
+		}
+	} else {
+		<-p.wake
+	}
+	if w.aborted.Load() {
+		runtime.Goexit()
+	}
+	return nil
+}
