@@ -1,3 +1,5 @@
 module github.com/mgsim/mgsim
 
 go 1.25
+
+require pgregory.net/rapid v1.3.0
