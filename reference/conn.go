@@ -1,0 +1,123 @@
+package reference
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+// Conn is a connection: struct mg_connection (C3). Handlers read and change
+// the exported fields directly, as C handlers do; the core undoes a
+// handler's changes to the flags it owns (F3).
+type Conn struct {
+	Flags         Flags
+	RecvMbuf      Mbuf
+	SendMbuf      Mbuf
+	RecvMbufLimit int // recv_mbuf_limit; new connections: math.MaxInt ("all ones"); accepted/children inherit the listener's
+	UserData      any
+	Handler       Handler
+
+	id         uint64
+	mgr        *Manager
+	sock       int            // descriptor, or invalidSocket
+	sa         netip.AddrPort // nc->sa: the peer (a listener's own address)
+	local      netip.AddrPort // last known local address, for after the socket is gone
+	listener   *Conn
+	timer      float64 // ev_timer_time
+	prev, next *Conn
+	lastIO     int64 // last_io_time, whole seconds (time_t)
+	err        int   // nc->err: a connect error to report at the next poll
+	origin     Origin
+	listed     bool
+	pfd        int                      // this poll's entry for sock in Manager.pfds, or -1
+	children   map[netip.AddrPort]*Conn // UDP listener: live children by peer address
+}
+
+// Send is mg_send (D-SEND-1): it appends p to SendMbuf and updates the last
+// IO time. No IO, no event; data that cannot be queued (see
+// [Mbuf.SetAllocLimit]) is dropped silently (E2).
+func (c *Conn) Send(p []byte) {
+	c.lastIO = c.mgr.timeT()
+	c.SendMbuf.Append(p)
+}
+
+// Printf is mg_printf: it formats with fmt.Sprintf rules, sends the result
+// with [Conn.Send] when it is not empty, and returns its length.
+func (c *Conn) Printf(format string, args ...any) int {
+	m := c.mgr
+	m.printBuf = fmt.Appendf(m.printBuf[:0], format, args...)
+	if len(m.printBuf) > 0 {
+		c.Send(m.printBuf)
+	}
+	return len(m.printBuf)
+}
+
+// SetTimer is mg_set_timer (D-TIMER-1): it stores t, an absolute time in
+// seconds comparable with [Manager.Time], and returns the previous value. A
+// timer fires when it is > 0 and a poll's time reaches it; so t <= 0
+// disarms. The value is stored as given, as in C.
+func (c *Conn) SetTimer(t float64) float64 {
+	prev := c.timer
+	c.timer = t
+	return prev
+}
+
+// Timer is ev_timer_time: the armed timer, 0 (or less) when none.
+func (c *Conn) Timer() float64 { return c.timer }
+
+// Listener is nc->listener: the listener that accepted this connection, or
+// whose UDP child it is; nil otherwise. It stays set after the listener
+// closes (D-CLOSE-4).
+func (c *Conn) Listener() *Conn { return c.listener }
+
+// Addr is nc->sa: the remote peer (for a listener, its own bound address).
+func (c *Conn) Addr() netip.AddrPort { return c.sa }
+
+// LocalAddr is the connection's own address: the socket's, while it has
+// one (a UDP child shares its listener's), and the last one seen after the
+// socket is closed. It is the zero AddrPort for a socket-less connection.
+func (c *Conn) LocalAddr() netip.AddrPort {
+	if c.sock != invalidSocket {
+		c.local = c.mgr.s.LocalAddr(c.sock)
+	}
+	return c.local
+}
+
+// ID is the connection's number within its manager: 1 for the first
+// connection listed, and so on. Failed Bind or Connect calls use no number.
+func (c *Conn) ID() uint64 { return c.id }
+
+// Origin says how the connection was made.
+func (c *Conn) Origin() Origin { return c.origin }
+
+// Manager is the manager the connection belongs to.
+func (c *Conn) Manager() *Manager { return c.mgr }
+
+// LastIOTime is last_io_time: the time of the last successful read or
+// write, or of the last Send, in whole seconds (a time_t, as in 6.x).
+func (c *Conn) LastIOTime() float64 { return float64(c.lastIO) }
+
+// isUDPChild reports whether c shares a UDP listener's socket.
+func (c *Conn) isUDPChild() bool { return c.Flags&FlagUDP != 0 && c.listener != nil }
+
+// recvAvail is recv_avail_size: how much of max the receive limit allows.
+func (c *Conn) recvAvail(max int) int {
+	if c.RecvMbufLimit < c.RecvMbuf.len {
+		return 0
+	}
+	return min(max, c.RecvMbufLimit-c.RecvMbuf.len)
+}
+
+// pollEvents is the interest B5 gives c's socket: read when below the
+// receive limit and not a UDP child; write while connecting (unless TLS
+// wants to read), or when output is queued and it is not connecting.
+func (c *Conn) pollEvents() int16 {
+	var ev int16
+	if c.RecvMbuf.len < c.RecvMbufLimit && !c.isUDPChild() {
+		ev |= PollIn
+	}
+	connecting := c.Flags&FlagConnecting != 0
+	if (connecting && c.Flags&FlagWantRead == 0) || (c.SendMbuf.len > 0 && !connecting) {
+		ev |= PollOut
+	}
+	return ev
+}

@@ -1,0 +1,153 @@
+package reference
+
+// MbufHeadroom is MBUF_SIZE_MAX_HEADROOM: the most spare capacity an
+// append or insert adds beyond what it needs (BUFSIZ on glibc, A2).
+const MbufHeadroom = 8192
+
+// mbufMultiplier is MBUF_SIZE_MULTIPLIER (A2).
+const mbufMultiplier = 1.5
+
+// Mbuf is Mongoose's growable byte buffer (section A): Len bytes of data at
+// the front of a block of logical capacity Size.
+//
+// Size follows the C rules exactly: an insert that does not fit grows the
+// capacity to 1.5 times what it needs, capped at need+MbufHeadroom (A7);
+// Remove never shrinks it (A10); Resize never cuts data (A5); Trim gives
+// spare capacity back (A6). The Go array behind it may be larger than Size
+// and is kept across Trim, Resize and the core's own frees, so that a
+// connection in a steady state does not allocate; only [Mbuf.Free] lets it
+// go.
+//
+// Allocation failure is modelled with [Mbuf.SetAllocLimit]: growing the
+// capacity beyond the limit fails as a failed realloc does, and a failed
+// operation changes nothing (A12).
+//
+// The zero value is an empty buffer with no capacity, as after
+// mbuf_init(m, 0).
+type Mbuf struct {
+	buf   []byte // backing array; len(buf) == cap(buf) >= size
+	len   int    // bytes of data, at buf[:len]
+	size  int    // logical capacity (struct mbuf's size)
+	limit int    // allocation limit; 0 = none
+}
+
+// Init is mbuf_init: the buffer becomes empty and then asks for n bytes of
+// capacity (A3). Size is n if that allocation is allowed, else 0.
+func (m *Mbuf) Init(n int) {
+	m.len, m.size = 0, 0
+	m.Resize(n)
+}
+
+// Len is the number of bytes of data (len).
+func (m *Mbuf) Len() int { return m.len }
+
+// Size is the logical capacity (size).
+func (m *Mbuf) Size() int { return m.size }
+
+// Bytes returns the data. The slice aliases the buffer: it is valid until
+// the next call that changes the buffer, and must not be appended to.
+func (m *Mbuf) Bytes() []byte { return m.buf[:m.len:m.len] }
+
+// Append is mbuf_append: an insert at the end (A8). It returns len(p), or 0
+// when the buffer could not grow (and then nothing changed).
+func (m *Mbuf) Append(p []byte) int { return m.Insert(m.len, p) }
+
+// Insert is mbuf_insert (A7): it puts p at offset off, moving the tail up,
+// and returns len(p), or 0 if the capacity could not grow. If the data
+// fits, Size does not change; otherwise the capacity becomes
+// min(need*1.5, need+MbufHeadroom), or exactly need if that larger
+// allocation fails. An offset outside 0..Len (an assertion failure in C)
+// returns 0 and changes nothing.
+func (m *Mbuf) Insert(off int, p []byte) int {
+	if off < 0 || off > m.len {
+		return 0
+	}
+	if m.len+len(p) > m.size && !m.growFor(m.len+len(p)) {
+		return 0
+	}
+	end := m.len + len(p)
+	copy(m.buf[off+len(p):end], m.buf[off:m.len])
+	copy(m.buf[off:], p)
+	m.len = end
+	return len(p)
+}
+
+// growFor applies the insert growth policy for a buffer that must hold need
+// bytes (A7): first the 1.5x size capped by the headroom, then exactly need.
+func (m *Mbuf) growFor(need int) bool {
+	size := int(float64(need) * mbufMultiplier)
+	if size-need > MbufHeadroom {
+		size = need + MbufHeadroom
+	}
+	return m.realloc(size) || (size != need && m.realloc(need))
+}
+
+// Remove is mbuf_remove (A10): it drops the first n bytes when
+// 0 < n <= Len, and does nothing at all otherwise. Size never changes.
+func (m *Mbuf) Remove(n int) {
+	if n <= 0 || n > m.len {
+		return
+	}
+	copy(m.buf, m.buf[n:m.len])
+	m.len -= n
+}
+
+// Resize is mbuf_resize (A5): it changes the capacity to n only if n is
+// larger than Size, or smaller than Size but not smaller than Len. It never
+// cuts data. If the allocation fails, nothing changes. A negative n (a huge
+// size_t in C) can never be allocated and does nothing.
+func (m *Mbuf) Resize(n int) {
+	if n < 0 {
+		return
+	}
+	if n > m.size || (n < m.size && n >= m.len) {
+		m.realloc(n)
+	}
+}
+
+// Trim is mbuf_trim (A6): a resize to Len, giving back spare capacity.
+func (m *Mbuf) Trim() { m.Resize(m.len) }
+
+// Clear is mbuf_clear (A11): Len becomes 0; the capacity stays.
+func (m *Mbuf) Clear() { m.len = 0 }
+
+// Free is mbuf_free (A4): the buffer becomes empty with no capacity, and the
+// Go array is released. The allocation limit stays.
+func (m *Mbuf) Free() {
+	m.buf, m.len, m.size = nil, 0, 0
+}
+
+// SetAllocLimit makes every allocation that would grow the capacity beyond
+// n bytes fail, as a failed realloc does (A7, A12). Shrinking always works.
+// 0 (or less) removes the limit.
+func (m *Mbuf) SetAllocLimit(n int) { m.limit = max(n, 0) }
+
+// release is the core's mbuf_free of a buffer it will use again: the
+// logical buffer is freed (Len and Size 0), the Go array is kept.
+func (m *Mbuf) release() { m.len, m.size = 0, 0 }
+
+// realloc models MBUF_REALLOC to a capacity of n: it fails (returns false,
+// changing nothing) when n is above the allocation limit and larger than the
+// current capacity; otherwise Size becomes n. Only the logical size is
+// lowered when shrinking.
+func (m *Mbuf) realloc(n int) bool {
+	if m.limit > 0 && n > m.limit && n > m.size {
+		return false
+	}
+	if n > len(m.buf) {
+		m.growBacking(n)
+	}
+	m.size = n
+	return true
+}
+
+// growBacking gives the Go array room for n bytes, keeping the data and
+// letting append's amortised growth choose the new length.
+func (m *Mbuf) growBacking(n int) {
+	b := append(m.buf[:m.len], make([]byte, n-m.len)...)
+	m.buf = b[:cap(b)]
+}
+
+// readSpace is the slice a read of n bytes after the data fills; the
+// caller has made Size >= Len+n.
+func (m *Mbuf) readSpace(n int) []byte { return m.buf[m.len : m.len+n] }
