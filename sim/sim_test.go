@@ -69,6 +69,19 @@ func TestRunStopsAtUntilAndRunsEverythingDueThen(t *testing.T) {
 	}
 }
 
+func TestRunStopsEarlyWhenIdle(t *testing.T) {
+	w := sim.New(sim.Options{})
+	w.Go("short", func(p *sim.Proc) { p.Sleep(time.Second) })
+	w.Go("parked", func(p *sim.Proc) { p.Park(sim.Never) })
+	if err := w.Run(sim.Time(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if !w.Idle() || w.Now() != sim.Time(time.Second) {
+		t.Fatalf("idle=%v now=%v; want idle at 1s", w.Idle(), w.Now())
+	}
+	w.Close()
+}
+
 func TestIdleHourIsOneJump(t *testing.T) {
 	w := sim.New(sim.Options{})
 	fired := false

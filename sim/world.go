@@ -61,6 +61,7 @@ type World struct {
 	ext     *Proc // the goroutine outside any process: the caller of Run
 	current *Proc // the process whose code is running; nil in actions
 	inRun   bool  // ext is parked inside Run or Park
+	running bool  // ext is inside Run (not an inline Park)
 	closing bool
 	idle    bool
 	err     error
@@ -145,8 +146,9 @@ func (w *World) SetAbort(ch <-chan struct{}) { w.abort = ch }
 
 // Run advances the world until virtual time until: it runs every action and
 // process due at or before until, in order, jumping over idle time. It
-// reports [World.Idle] when nothing else was scheduled by then; with until
-// [Never] it returns as soon as the world is idle. It returns the error that
+// returns early when the world is idle (nothing is scheduled: every process
+// has finished or is parked with no deadline), leaving the clock at the last
+// thing that happened and [World.Idle] true. It returns the error that
 // stopped the world, if any.
 //
 // Run must be called from outside any process.
@@ -165,9 +167,9 @@ func (w *World) Run(until Time) error {
 		w.q.up(e.idx)
 		w.ext.pending = e
 	}
-	w.inRun = true
+	w.inRun, w.running = true, true
 	err := w.ext.block()
-	w.inRun = false
+	w.inRun, w.running = false, false
 	w.ext.cancelPending()
 	if err != nil {
 		return err
@@ -231,6 +233,10 @@ func (w *World) Close() {
 func (w *World) nextProc() *Proc {
 	for {
 		if w.err != nil || w.closing {
+			return w.ext
+		}
+		if w.running && w.q.len() == 1 && w.q.peek() == w.ext.pending {
+			w.idle = true // only Run's own deadline is left: stop here
 			return w.ext
 		}
 		e := w.q.pop()
