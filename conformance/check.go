@@ -1,0 +1,323 @@
+package conformance
+
+import "io"
+
+// CheckOptions configure a [Checker]. The zero value checks the core rules
+// with Mongoose 6.18's IO sizes.
+type CheckOptions struct {
+	// Profile is the set of rules to hold the trace to. Zero: core.
+	Profile Profile
+	// TCPIOSize is the most one TCP read or write moves (BUF-8). Zero: 1460.
+	TCPIOSize int
+	// UDPIOSize is the size a received datagram is cut to (UDP-3). Zero: 1460.
+	UDPIOSize int
+	// Context is how many events before and after a violation its Context
+	// shows. Zero: 3; negative: none; at most 1000.
+	Context int
+	// MaxKept is how many violations are kept in full; all are counted.
+	// Zero: 1000; negative: none.
+	MaxKept int
+	// PollClock says that t is the poll's own clock reading, the same for
+	// every call of one poll, as in the kit's traces. It makes TR-4 and
+	// TM-3 exact. The directive "# mgsim-trace ... clock=poll" sets it too.
+	PollClock bool
+
+	_ struct{}
+}
+
+func (o CheckOptions) withDefaults() CheckOptions {
+	o.TCPIOSize = orDefault(o.TCPIOSize, 1460)
+	o.UDPIOSize = orDefault(o.UDPIOSize, 1460)
+	o.Context = min(max(orDefault(o.Context, 3), 0), 1000)
+	o.MaxKept = max(orDefault(o.MaxKept, 1000), 0)
+	return o
+}
+
+func orDefault(v, d int) int {
+	if v == 0 {
+		return d
+	}
+	return v
+}
+
+// NoConn is [Violation].Conn for a violation that concerns no connection
+// (a malformed line, seq going back).
+const NoConn int64 = -1
+
+// Violation is one broken rule.
+type Violation struct {
+	Rule string // rule id, e.g. "BUF-3"
+	Conn int64  // the connection concerned, or NoConn
+	Line int    // line number of the offending event (0 for events of a live run)
+	Seq  int64  // its seq
+	Poll int64  // its poll, 0 when it has none
+	Msg  string // what is wrong, with the numbers
+	// Context holds the text forms of the events around the offending one
+	// (up to CheckOptions.Context before and after, of any connection), in
+	// trace order, each prefixed "  ", the offending one "> ".
+	Context []string
+}
+
+// Checker checks a trace against the rules of a profile, one event at a
+// time. Its memory grows with the connections open at once, not with the
+// trace's length: a closed connection's state is dropped (its id is kept in
+// a set of intervals, to catch reuse). A Checker is not safe for concurrent
+// use.
+type Checker struct {
+	opts      CheckOptions
+	on        [numRules]bool
+	res       [numRules]ruleCount
+	pollClock bool
+
+	events   int64
+	nconns   int64
+	faults   int64
+	creation int64
+	lastSeq  int64
+	lastT    float64
+	started  bool
+
+	prevCall *connState // the connection of the last handler call, nil after a protocol event
+	prevPoll int64      // its poll, 0 when none
+
+	conns   map[int64]*connState
+	closed  idSet
+	mgrs    map[int64]*mgrState
+	mgrList []*mgrState
+	streams map[int64]*stream
+
+	ring       ring
+	violations []Violation
+	pending    []pendingViolation
+	total      int64
+	scratch    Event
+	report     *Report
+}
+
+type ruleCount struct {
+	checks, violations, notEval int64
+	reason                      string
+}
+
+// NewChecker returns a Checker with the given options.
+func NewChecker(o CheckOptions) *Checker {
+	o = o.withDefaults()
+	c := &Checker{
+		opts:      o,
+		pollClock: o.PollClock,
+		conns:     make(map[int64]*connState),
+		mgrs:      make(map[int64]*mgrState),
+		streams:   make(map[int64]*stream),
+		ring:      newRing(2*o.Context + ringSlack),
+	}
+	for r := range c.on {
+		c.on[r] = o.Profile.Includes(catalogue[r].Level)
+	}
+	return c
+}
+
+// Add checks the next event of the trace. The caller may reuse e after Add
+// returns. After Finish, Add does nothing.
+func (c *Checker) Add(e *Event) {
+	if c.report != nil {
+		return
+	}
+	c.events++
+	c.ring.push(e)
+	c.eval(rTR1)
+	c.order(e)
+	if e.Ev == EvFault {
+		c.faults++
+	} else if cs := c.connFor(e); cs != nil {
+		c.checkEvent(cs, e)
+	}
+	c.flush()
+}
+
+// AddLine checks one raw trace line: blank lines and comments are
+// skipped, a "# mgsim-trace" directive is applied, and a line that is not a
+// valid event is a TR-1 violation at lineNo.
+func (c *Checker) AddLine(line []byte, lineNo int) {
+	if c.report != nil {
+		return
+	}
+	kind, text := classifyLine(line)
+	switch kind {
+	case lineDirective:
+		c.directive(text, lineNo)
+	case lineEvent:
+		c.addText(text, lineNo)
+	}
+}
+
+func (c *Checker) addText(text []byte, lineNo int) {
+	if len(text) > MaxLineLen {
+		c.malformed(text, lineNo, ErrLineTooLong)
+		return
+	}
+	if err := ParseEvent(text, &c.scratch); err != nil {
+		c.malformed(text, lineNo, err)
+		return
+	}
+	c.scratch.Line = lineNo
+	c.Add(&c.scratch)
+}
+
+func (c *Checker) directive(text []byte, lineNo int) {
+	if pollClockIn(appendDirectives(nil, text, lineNo)) {
+		c.pollClock = true
+	}
+}
+
+// malformed records a line that is not an event (TR-1).
+func (c *Checker) malformed(text []byte, lineNo int, err error) {
+	c.ring.pushRaw(text, lineNo)
+	c.eval(rTR1)
+	c.fail(rTR1, NoConn, err.Error())
+	c.flush()
+}
+
+// CheckReader checks a whole trace read from r. Malformed lines are TR-1
+// violations in the report; the error is only for a failed read (then the
+// report covers what was read).
+func CheckReader(r io.Reader, o CheckOptions) (*Report, error) {
+	c := NewChecker(o)
+	lr := newLineReader(r)
+	for {
+		line, err := lr.next()
+		switch {
+		case err == ErrLineTooLong:
+			c.malformed(nil, lr.n, err)
+		case err == io.EOF:
+			return c.Finish(), nil
+		case err != nil:
+			return c.Finish(), err
+		default:
+			c.AddLine(line, lr.n)
+		}
+	}
+}
+
+// Finish ends the trace: it completes the checks that wait for the end and
+// returns the report. Calling it again returns the same report; events
+// added after it are ignored.
+func (c *Checker) Finish() *Report {
+	if c.report != nil {
+		return c.report
+	}
+	for _, m := range c.mgrList {
+		c.finishManager(m)
+	}
+	c.flushAll()
+	c.report = c.buildReport()
+	return c.report
+}
+
+// eval counts one evaluation of rule r and reports whether r is on.
+func (c *Checker) eval(r ruleID) bool {
+	if !c.on[r] {
+		return false
+	}
+	c.res[r].checks++
+	return true
+}
+
+// skip records that rule r could not be evaluated for lack of a field.
+func (c *Checker) skip(r ruleID, field string) {
+	if !c.on[r] {
+		return
+	}
+	rc := &c.res[r]
+	rc.notEval++
+	if rc.reason == "" {
+		rc.reason = field
+	}
+}
+
+// fail records a violation of r anchored at the current event.
+func (c *Checker) fail(r ruleID, conn int64, msg string) {
+	c.failAt(r, conn, c.ring.n, msg)
+}
+
+// failAt records a violation of r anchored at the anchor-th event (or line)
+// added; an anchor no longer in the window falls back to the current one.
+func (c *Checker) failAt(r ruleID, conn int64, anchor int64, msg string) {
+	if !c.on[r] {
+		return
+	}
+	c.res[r].violations++
+	c.total++
+	if len(c.violations) >= c.opts.MaxKept {
+		return
+	}
+	if anchor <= 0 || anchor < c.ring.n-ringSlack/2 {
+		anchor = c.ring.n
+	}
+	c.violations = append(c.violations, c.ring.violation(anchor, catalogue[r].ID, conn, msg))
+	if c.opts.Context > 0 {
+		c.pending = append(c.pending, pendingViolation{at: len(c.violations) - 1, anchor: anchor})
+	}
+}
+
+// order checks TR-2 and TR-3's time part for every line, fault lines
+// included.
+func (c *Checker) order(e *Event) {
+	if c.started {
+		if c.eval(rTR2) && e.Seq <= c.lastSeq {
+			c.fail(rTR2, NoConn, "seq "+itoa(e.Seq)+" after seq "+itoa(c.lastSeq)+": seq must strictly increase")
+		}
+		if c.eval(rTR3) && e.T < c.lastT {
+			c.fail(rTR3, connOf(e), "t "+ftoa(e.T)+" after t "+ftoa(c.lastT)+": time went back")
+		}
+	}
+	c.started, c.lastSeq, c.lastT = true, e.Seq, e.T
+}
+
+func connOf(e *Event) int64 {
+	if e.Ev == EvFault {
+		return NoConn
+	}
+	return e.Conn
+}
+
+// checkEvent runs every rule group on one handler call of connection cs.
+func (c *Checker) checkEvent(cs *connState, e *Event) {
+	m := cs.m
+	inPoll := c.enterPoll(m, cs, e)
+	if e.Ev != EvOther {
+		c.coreEvent(m, cs, e, inPoll)
+		c.prevCall, c.prevPoll = cs, pollOf(e)
+	} else {
+		c.prevCall = nil
+	}
+	m.lastT, m.hasLast, m.lastIdx = e.T, true, c.ring.n
+	if e.Ev == EvClose {
+		c.closeConn(cs)
+	}
+}
+
+func (c *Checker) coreEvent(m *mgrState, cs *connState, e *Event, inPoll bool) {
+	if cs.events == 0 {
+		cs.byConnect = madeByConnect(cs, e)
+	}
+	c.grammar(cs, e)
+	if inPoll {
+		c.inPollRules(m, cs, e)
+	} else if !m.hasPolls {
+		c.skipPollRules()
+	}
+	c.flagRules(cs, e)
+	c.buffers(cs, e, inPoll)
+	c.timers(m, cs, e, inPoll)
+	c.stream(cs, e)
+	if e.Ev == EvClose {
+		c.closeRules(m, cs, e, inPoll)
+	}
+	c.remember(cs, e)
+}
+
+func (c *Checker) skipPollRules() {
+	for _, r := range pollRules {
+		c.skip(r, "poll")
+	}
+}

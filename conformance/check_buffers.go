@@ -1,0 +1,149 @@
+package conformance
+
+// Buffers: BUF-1 to BUF-5, BUF-8, BUF-9 per call (BUF-6 is decided at
+// CLOSE, BUF-7 in check_stream.go; UDP's receive side in check_udp.go).
+
+func (c *Checker) buffers(cs *connState, e *Event, inPoll bool) {
+	if cs.udp {
+		c.udpRecvSide(cs, e)
+	} else {
+		c.tcpRecvSide(cs, e, inPoll)
+	}
+	c.removedExactly(cs, e)
+	c.underLimit(e, cs)
+	c.sendSide(cs, e)
+	c.ioSizes(cs, e)
+}
+
+// tcpRecvSide: BUF-1 for RECV, BUF-2 for every other event, BUF-9.
+func (c *Checker) tcpRecvSide(cs *connState, e *Event, inPoll bool) {
+	if e.Ev != EvRecv {
+		c.recvUnchanged(cs, e, rBUF2)
+		return
+	}
+	if c.eval(rBUF1) && e.DataInt <= 0 {
+		c.bufFail(rBUF1, cs, "RECV count "+itoa(e.DataInt)+" is not positive: a read of nothing gives no event (EOF included)")
+	}
+	c.recvGrew(cs, e, rBUF1)
+	c.notReadWhenFull(cs, e, inPoll)
+}
+
+// recvGrew: at RECV, recv_len = prev.recv_after + data.
+func (c *Checker) recvGrew(cs *connState, e *Event, r ruleID) {
+	if !cs.recvKnown {
+		c.skip(r, "recv_after")
+		return
+	}
+	if want := cs.recvAfter + e.DataInt; c.eval(r) && e.RecvLen != want {
+		c.bufFail(r, cs, "RECV of "+itoa(e.DataInt)+" with recv_len "+itoa(e.RecvLen)+": the previous handler left "+itoa(cs.recvAfter)+" bytes, so recv_len should be "+itoa(want))
+	}
+}
+
+// recvUnchanged: at any other event, recv_len = prev.recv_after.
+func (c *Checker) recvUnchanged(cs *connState, e *Event, r ruleID) {
+	if !cs.recvKnown {
+		c.skip(r, "recv_after")
+		return
+	}
+	if c.eval(r) && e.RecvLen != cs.recvAfter {
+		c.bufFail(r, cs, e.Ev.String()+" with recv_len "+itoa(e.RecvLen)+", but the previous handler left "+itoa(cs.recvAfter)+": recv_mbuf changed between calls without RECV")
+	}
+}
+
+func (c *Checker) bufFail(r ruleID, cs *connState, msg string) {
+	cs.bufFailed = true
+	c.fail(r, cs.id, msg)
+}
+
+// removedExactly: BUF-2a.
+func (c *Checker) removedExactly(cs *connState, e *Event) {
+	switch {
+	case e.Has&HasRecvAfter == 0:
+		c.skip(rBUF2a, "recv_after")
+	case e.Has&HasRemoved == 0:
+		c.skip(rBUF2a, "removed")
+	case c.eval(rBUF2a) && e.RecvAfter != e.RecvLen-e.Removed:
+		c.bufFail(rBUF2a, cs, "recv_after "+itoa(e.RecvAfter)+", but recv_len "+itoa(e.RecvLen)+" - removed "+itoa(e.Removed)+" = "+itoa(e.RecvLen-e.Removed)+": within a call recv_mbuf shrinks by exactly what the handler removed")
+	}
+}
+
+// underLimit: BUF-5, judged at RECV: the core reads at most up to the
+// limit, but a handler may lower the limit below what is buffered.
+func (c *Checker) underLimit(e *Event, cs *connState) {
+	switch {
+	case e.Ev != EvRecv:
+	case e.Has&HasRecvLimit == 0:
+		c.skip(rBUF5, "recv_limit")
+	case c.eval(rBUF5) && e.RecvLen > 0 && uint64(e.RecvLen) > e.RecvLimit:
+		c.fail(rBUF5, cs.id, "RECV of "+itoa(e.DataInt)+" leaves recv_len "+itoa(e.RecvLen)+", over recv_limit "+utoa(e.RecvLimit)+": a read stops at the limit")
+	}
+}
+
+// notReadWhenFull: BUF-9, a TCP RECV needs room when the poll began and
+// before the read.
+func (c *Checker) notReadWhenFull(cs *connState, e *Event, inPoll bool) {
+	if e.Has&HasRecvLimit == 0 {
+		c.skip(rBUF9, "recv_limit")
+		return
+	}
+	if !c.eval(rBUF9) {
+		return
+	}
+	lim := e.RecvLimit
+	switch {
+	case inPoll && cs.recvStartOK && atLimit(cs.recvStart, lim):
+		c.fail(rBUF9, cs.id, "RECV although recv_mbuf held "+itoa(cs.recvStart)+" bytes, its limit "+utoa(lim)+", when poll "+itoa(cs.pollIdx)+" began: a full connection is not read")
+	case cs.recvKnown && atLimit(cs.recvAfter, lim):
+		c.fail(rBUF9, cs.id, "RECV although recv_mbuf already held "+itoa(cs.recvAfter)+" bytes, its limit "+utoa(lim)+": a full connection is not read")
+	}
+}
+
+func atLimit(n int64, lim uint64) bool { return n >= 0 && uint64(n) >= lim }
+
+// sendSide: BUF-3 for SEND, BUF-4 between and within calls.
+func (c *Checker) sendSide(cs *connState, e *Event) {
+	if cs.sendKnown {
+		c.sendBetween(cs, e)
+	} else if cs.events > 0 {
+		c.skip(pick(e.Ev == EvSend, rBUF3, rBUF4), "send_after")
+	}
+	switch {
+	case e.Has&HasSendAfter == 0:
+		c.skip(rBUF4, "send_after")
+	case e.Has&HasQueued == 0:
+		c.skip(rBUF4, "queued")
+	case c.eval(rBUF4) && e.SendAfter != e.SendLen+e.Queued:
+		c.bufFail(rBUF4, cs, "send_after "+itoa(e.SendAfter)+", but send_len "+itoa(e.SendLen)+" + queued "+itoa(e.Queued)+" = "+itoa(e.SendLen+e.Queued)+": within a call send_mbuf grows by exactly what the handler queued")
+	}
+}
+
+func (c *Checker) sendBetween(cs *connState, e *Event) {
+	if e.Ev != EvSend {
+		if c.eval(rBUF4) && e.SendLen != cs.sendAfter {
+			c.bufFail(rBUF4, cs, e.Ev.String()+" with send_len "+itoa(e.SendLen)+", but the previous handler left "+itoa(cs.sendAfter)+": send_mbuf changed between calls without SEND (output functions do no IO)")
+		}
+		return
+	}
+	want := cs.sendAfter
+	if e.DataInt > 0 {
+		want -= e.DataInt
+	}
+	if c.eval(rBUF3) && e.SendLen != want {
+		c.bufFail(rBUF3, cs, "SEND of "+itoa(e.DataInt)+" with send_len "+itoa(e.SendLen)+": the previous handler left "+itoa(cs.sendAfter)+", so send_len should be "+itoa(want))
+	}
+}
+
+// ioSizes: BUF-8 (TCP sizes, SEND 0) and UDP-3 (datagram sizes, whole
+// buffer sent, a child's first flags).
+func (c *Checker) ioSizes(cs *connState, e *Event) {
+	if e.Ev == EvSend && e.DataInt == 0 && c.eval(rBUF8) {
+		c.fail(rBUF8, cs.id, "SEND with count 0: a write that moved nothing gives no SEND")
+	}
+	if cs.udp {
+		c.udpSizes(cs, e)
+		return
+	}
+	if (e.Ev == EvRecv || e.Ev == EvSend) && c.eval(rBUF8) && e.DataInt > int64(c.opts.TCPIOSize) {
+		c.fail(rBUF8, cs.id, "TCP "+e.Ev.String()+" of "+itoa(e.DataInt)+" bytes: a read or write moves at most "+itoa(int64(c.opts.TCPIOSize)))
+	}
+}

@@ -1,0 +1,407 @@
+package conformance
+
+import (
+	"sort"
+	"strconv"
+)
+
+// Mongoose 6.x flag bits the rules read (mongoose-6.18.md F).
+const (
+	fListening        uint32 = 1 << 0
+	fUDP              uint32 = 1 << 1
+	fResolving        uint32 = 1 << 2
+	fConnecting       uint32 = 1 << 3
+	fSSLDone          uint32 = 1 << 5
+	fWantRead         uint32 = 1 << 6
+	fWantWrite        uint32 = 1 << 7
+	fIsWebsocket      uint32 = 1 << 8
+	fRecvAndClose     uint32 = 1 << 9
+	fSendAndClose     uint32 = 1 << 10
+	fCloseImmediately uint32 = 1 << 11
+	fProto1           uint32 = 1 << 12
+	fProto2           uint32 = 1 << 13
+	fUsers            uint32 = 0x3f << 20
+
+	// fModifiable is what a user handler may change (F3); the core owns
+	// every other bit.
+	fModifiable = fUsers | fProto1 | fProto2 | fSendAndClose | fCloseImmediately | fIsWebsocket
+	fCoreOwned  = ^fModifiable
+	// fCoreMoves are core bits the TLS layer may move at any time.
+	fCoreMoves = fSSLDone | fWantRead | fWantWrite
+)
+
+// connState is what the checker keeps about one open connection.
+type connState struct {
+	id        int64
+	m         *mgrState
+	role      Role
+	origin    Origin
+	udp       bool
+	mgrID     int64
+	listener  int64
+	hasLis    bool
+	byConnect bool // outbound, made by connect: it gets CONNECT
+	events    int64
+	firstPoll int64
+	closed    bool
+
+	grammarState
+	turnState
+	listenerState
+	bufState
+	flagState
+	timerState
+	streamState
+}
+
+type grammarState struct {
+	accepts, connects int
+	connected         bool
+	connectFailed     bool
+	connectOrClose    bool // an outbound connection has had its first event other than POLL/TIMER
+	mustClose         bool // EV-6: a failed CONNECT left CLOSE_IMMEDIATELY set
+	everPolled        bool
+	resolving         bool // outside the list: the resolver's path (D-CONNECT-6)
+}
+
+// turnState follows the connection through the current poll.
+type turnState struct {
+	hadTurn     bool  // served in an earlier poll (not new since the previous poll)
+	rank        int   // position in the list as of the previous poll
+	created     int64 // creation serial (ACCEPT order), 0 when unknown
+	createdPoll int64 // poll of its ACCEPT
+	pollIdx     int64 // the poll the fields below are about
+	turnPoll    int64 // the last poll in which it had a turn
+	stage       uint8
+	lastOwn     Ev
+	sawPoll     bool
+	sawTimer    bool
+	recvsInPoll int
+	recvStart   int64 // recv_mbuf.len when the poll began
+	recvStartOK bool
+	timerStart  float64 // the timer armed when its turn began
+	timerOK     bool
+}
+
+// listenerState is kept on listeners: accepts and datagrams per poll.
+type listenerState struct {
+	acceptPoll int64
+	dgPoll     int64
+	dgChild    int64
+	dgRecv     bool
+	children   map[string]int64 // UDP: live children by peer address
+	childAddr  string           // on a UDP child: its key in its listener's children
+}
+
+type bufState struct {
+	recvAfter, sendAfter int64
+	recvKnown, sendKnown bool
+	udpRecvPrev          bool // the previous event was a RECV (outbound UDP empties after it)
+	bufFailed            bool // a per-call buffer rule failed (BUF-6 does not judge again)
+	sumsOK               bool
+	sumsMissing          string
+	sumRecv, sumRemoved  int64
+	sumSend, sumQueued   int64
+	initialSend          int64
+}
+
+type flagState struct {
+	flagsAfter uint32
+	afterKnown bool
+	coreFlags  uint32 // core-owned bits at the previous entry
+	coreKnown  bool
+	handlerCI  bool // CLOSE_IMMEDIATELY, set by the connection's own handler, still set
+	handlerSAC bool // the same for SEND_AND_CLOSE
+	lastError  bool // the last event was a failed CONNECT or SEND
+	faultMark  int64
+}
+
+type timerState struct {
+	timerAfter float64
+	timerKnown bool
+}
+
+type streamState struct {
+	peer             int64
+	hasPeer          bool
+	txBytes, rxBytes uint64
+}
+
+// mgrState is what the checker keeps about one manager: its poll, its
+// connection list as far as the trace shows it, mg_mgr_free.
+type mgrState struct {
+	id          int64
+	hasPolls    bool
+	inPoll      bool
+	poll        int64
+	freeing     bool
+	firstT      float64 // t of the poll's first call
+	lowerT      float64 // t of the manager's last call before the poll
+	hasLower    bool
+	lastT       float64
+	hasLast     bool
+	lastIdx     int64
+	pollData    int64
+	hasPollData bool
+	conns       []*connState // the list as of the last poll's end
+	spare       []*connState // rebuild's other buffer
+	pending     []*connState // first seen since then
+	turns       []*connState // turn order in the current poll
+	curTurn     *connState
+	walk        walk
+}
+
+// connFor returns the state of e's connection, creating it at its first
+// event; an event on a closed connection is an EV-1 violation (nil).
+func (c *Checker) connFor(e *Event) *connState {
+	c.eval(rEV1)
+	if cs, ok := c.conns[e.Conn]; ok {
+		c.identity(cs, e)
+		return cs
+	}
+	if c.closed.has(e.Conn) {
+		c.fail(rEV1, e.Conn, e.Ev.String()+" on connection "+itoa(e.Conn)+" after its CLOSE: nothing comes after CLOSE and ids are never reused")
+		return nil
+	}
+	return c.newConn(e)
+}
+
+func (c *Checker) newConn(e *Event) *connState {
+	m := c.mgrFor(e)
+	cs := &connState{id: e.Conn, m: m, role: e.Role, origin: e.Origin, udp: udpOf(e), mgrID: m.id,
+		listener: e.Listener, hasLis: e.Has&HasListener != 0, firstPoll: pollOf(e)}
+	cs.recvKnown, cs.sumsOK, cs.faultMark = true, true, c.faults
+	c.conns[e.Conn] = cs
+	c.nconns++
+	m.pending = append(m.pending, cs)
+	return cs
+}
+
+func udpOf(e *Event) bool {
+	if e.Has&HasUDP != 0 {
+		return e.UDP
+	}
+	return e.Has&HasFlags != 0 && e.Flags&fUDP != 0
+}
+
+func pollOf(e *Event) int64 {
+	if e.Has&HasPoll != 0 {
+		return e.Poll
+	}
+	return 0
+}
+
+func mgrOf(e *Event) int64 {
+	if e.Has&HasMgr != 0 {
+		return e.Mgr
+	}
+	return 0
+}
+
+func (c *Checker) mgrFor(e *Event) *mgrState {
+	id := mgrOf(e)
+	if m, ok := c.mgrs[id]; ok {
+		return m
+	}
+	m := &mgrState{id: id}
+	c.mgrs[id] = m
+	c.mgrList = append(c.mgrList, m)
+	return m
+}
+
+// identity checks that a connection stays what it was (EV-1: an id that
+// changes role, udp or manager has been reused).
+func (c *Checker) identity(cs *connState, e *Event) {
+	if e.Role == cs.role && udpOf(e) == cs.udp && mgrOf(e) == cs.mgrID {
+		return
+	}
+	c.fail(rEV1, cs.id, "connection "+itoa(cs.id)+" appears as "+describeConn(e.Role, udpOf(e), mgrOf(e))+
+		", but it was "+describeConn(cs.role, cs.udp, cs.mgrID)+": a connection id is never reused")
+}
+
+func describeConn(r Role, udp bool, mgr int64) string {
+	s := r.String()
+	if udp {
+		s = "udp " + s
+	}
+	return s + " of manager " + itoa(mgr)
+}
+
+// madeByConnect says whether an outbound connection was made by connect
+// (and so gets CONNECT), from its origin or, without one, from its flags.
+func madeByConnect(cs *connState, e *Event) bool {
+	switch {
+	case cs.role != RoleOutbound:
+		return false
+	case cs.origin != OriginUnknown:
+		return cs.origin == OriginConnect
+	}
+	return !(e.Has&HasFlags != 0 && e.Ev != EvConnect && e.Flags&(fConnecting|fResolving) == 0)
+}
+
+// remember updates the connection's state after all rules have seen e.
+func (c *Checker) remember(cs *connState, e *Event) {
+	c.rememberGrammar(cs, e)
+	c.rememberFlags(cs, e)
+	c.rememberBuffers(cs, e)
+	if e.Has&HasTimerAfter != 0 {
+		cs.timerAfter, cs.timerKnown = e.TimerAfter, true
+	} else {
+		cs.timerKnown = false
+	}
+	cs.events++
+}
+
+func (c *Checker) rememberGrammar(cs *connState, e *Event) {
+	switch e.Ev {
+	case EvAccept:
+		cs.accepts++
+	case EvPoll:
+		cs.everPolled, cs.resolving = true, false
+	case EvConnect:
+		cs.connects++
+		cs.connected, cs.connectFailed = e.DataInt == 0, e.DataInt != 0
+		if cs.connectFailed {
+			c.failedConnect(cs, e)
+		}
+	}
+	if e.Ev != EvPoll && e.Ev != EvTimer {
+		cs.connectOrClose = true
+	}
+}
+
+func (c *Checker) failedConnect(cs *connState, e *Event) {
+	if e.Has&HasFlagsAfter == 0 {
+		c.skip(rEV6, "flags_after")
+		cs.mustClose = false
+		return
+	}
+	cs.mustClose = e.FlagsAfter&fCloseImmediately != 0
+}
+
+func (c *Checker) rememberFlags(cs *connState, e *Event) {
+	cs.lastError = e.Ev == EvConnect && e.DataInt != 0 || e.Ev == EvSend && e.DataInt < 0
+	if e.Has&HasFlags != 0 {
+		cs.coreFlags, cs.coreKnown = e.Flags&fCoreOwned, true
+	}
+	if e.Has&HasFlagsAfter == 0 {
+		cs.afterKnown, cs.handlerCI, cs.handlerSAC = false, false, false
+		return
+	}
+	cs.flagsAfter, cs.afterKnown = e.FlagsAfter, true
+	cs.handlerCI = setByHandler(cs.handlerCI, fCloseImmediately, e, cs.lastError)
+	cs.handlerSAC = setByHandler(cs.handlerSAC, fSendAndClose, e, false)
+}
+
+// setByHandler says whether bit, set in e's flags_after, was set by a
+// handler of the connection (now or, when already set at entry, earlier)
+// rather than by the core.
+func setByHandler(was bool, bit uint32, e *Event, coreSet bool) bool {
+	switch {
+	case e.FlagsAfter&bit == 0 || coreSet:
+		return false
+	case e.Has&HasFlags != 0 && e.Flags&bit != 0:
+		return was
+	}
+	return true
+}
+
+func (c *Checker) rememberBuffers(cs *connState, e *Event) {
+	if e.Has&HasRecvAfter != 0 {
+		cs.recvAfter, cs.recvKnown = e.RecvAfter, true
+	} else {
+		cs.recvKnown = false
+	}
+	if e.Has&HasSendAfter != 0 {
+		cs.sendAfter, cs.sendKnown = e.SendAfter, true
+	} else {
+		cs.sendKnown = false
+	}
+	cs.udpRecvPrev = e.Ev == EvRecv
+	c.rememberSums(cs, e)
+}
+
+// rememberSums keeps the running totals BUF-6 compares at CLOSE.
+func (c *Checker) rememberSums(cs *connState, e *Event) {
+	if cs.events == 0 {
+		cs.initialSend = e.SendLen
+		if e.Ev == EvSend && e.DataInt > 0 {
+			cs.initialSend += e.DataInt
+		}
+	}
+	switch {
+	case e.Ev == EvRecv:
+		cs.sumRecv += e.DataInt
+	case e.Ev == EvSend && e.DataInt > 0:
+		cs.sumSend += e.DataInt
+	}
+	switch {
+	case e.Has&HasRemoved == 0:
+		cs.sumsOK, cs.sumsMissing = false, "removed"
+	case e.Has&HasQueued == 0:
+		cs.sumsOK, cs.sumsMissing = false, "queued"
+	}
+	cs.sumRemoved += e.Removed
+	cs.sumQueued += e.Queued
+}
+
+// closeConn drops a closed connection's state, keeping its id.
+func (c *Checker) closeConn(cs *connState) {
+	cs.closed = true
+	delete(c.conns, cs.id)
+	c.closed.add(cs.id)
+	c.forgetChild(cs)
+	c.closeStreams(cs)
+}
+
+// idSet is a set of int64 kept as sorted, disjoint, non-adjacent closed
+// intervals: connection ids closed in (roughly) creation order stay one
+// interval.
+type idSet struct {
+	iv []interval
+}
+
+type interval struct{ lo, hi int64 }
+
+// find returns the index of the first interval whose hi >= id.
+func (s *idSet) find(id int64) int {
+	return sort.Search(len(s.iv), func(i int) bool { return s.iv[i].hi >= id })
+}
+
+func (s *idSet) has(id int64) bool {
+	i := s.find(id)
+	return i < len(s.iv) && s.iv[i].lo <= id
+}
+
+func (s *idSet) add(id int64) {
+	i := s.find(id)
+	if i < len(s.iv) && s.iv[i].lo <= id {
+		return
+	}
+	joinLeft := i > 0 && s.iv[i-1].hi == id-1 && id != minInt64
+	joinRight := i < len(s.iv) && s.iv[i].lo == id+1 && id != maxInt64
+	switch {
+	case joinLeft && joinRight:
+		s.iv[i-1].hi = s.iv[i].hi
+		s.iv = append(s.iv[:i], s.iv[i+1:]...)
+	case joinLeft:
+		s.iv[i-1].hi = id
+	case joinRight:
+		s.iv[i].lo = id
+	default:
+		s.iv = append(s.iv, interval{})
+		copy(s.iv[i+1:], s.iv[i:])
+		s.iv[i] = interval{id, id}
+	}
+}
+
+const (
+	minInt64 = -1 << 63
+	maxInt64 = 1<<63 - 1
+)
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+func hexFlags(f uint32) string { return "0x" + strconv.FormatUint(uint64(f), 16) }
