@@ -1,0 +1,140 @@
+package conformance
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/mgsim/mgsim/sim"
+)
+
+// This file holds the small building blocks scenarios are made of: payloads,
+// an echo server, a streaming client and a countdown that finishes the run.
+
+// payload returns n deterministic bytes drawn from r.
+func payload(r *sim.Rand, n int) []byte {
+	p := make([]byte, n)
+	for i := range p {
+		p[i] = byte('a' + r.IntN(26))
+	}
+	return p
+}
+
+// countdown calls e.Finish after done has been called n times.
+func countdown(e *Env, n int) (done func()) {
+	left := n
+	if left <= 0 {
+		e.Finish()
+	}
+	return func() {
+		left--
+		if left == 0 {
+			e.Finish()
+		}
+	}
+}
+
+// echoHandler echoes whatever arrives and removes it.
+func echoHandler(c Conn, ev Ev, d Data) {
+	if ev == EvRecv {
+		buf := c.RecvBuf()
+		c.Send(buf)
+		c.Remove(len(buf))
+	}
+}
+
+// streamClient sends a message (queued in chunks of at most chunk bytes,
+// one chunk per handler call, starting at CONNECT) and reads back an echo
+// of it; when the echo is complete and correct it sets SEND_AND_CLOSE.
+type streamClient struct {
+	e     *Env
+	name  string
+	msg   []byte
+	chunk int
+	sent  int
+	got   []byte
+	ok    bool
+	done  func()
+}
+
+func (s *streamClient) handle(c Conn, ev Ev, d Data) {
+	switch ev {
+	case EvConnect:
+		if d.Int != 0 {
+			s.e.Errorf("%s: connect failed with %d", s.name, d.Int)
+			return
+		}
+		s.queueMore(c)
+	case EvPoll, EvSend:
+		if c.Flags()&FlagConnecting == 0 {
+			s.queueMore(c)
+		}
+	case EvRecv:
+		s.consume(c)
+	case EvClose:
+		s.closed()
+	}
+}
+
+func (s *streamClient) queueMore(c Conn) {
+	if s.sent == len(s.msg) || c.SendLen() >= 4*s.chunk {
+		return
+	}
+	n := min(s.chunk, len(s.msg)-s.sent)
+	c.Send(s.msg[s.sent : s.sent+n])
+	s.sent += n
+}
+
+func (s *streamClient) consume(c Conn) {
+	s.got = append(s.got, c.RecvBuf()...)
+	c.Remove(len(c.RecvBuf()))
+	if len(s.got) < len(s.msg) {
+		return
+	}
+	if !bytes.Equal(s.got, s.msg) {
+		s.e.Errorf("%s: echo differs from what was sent (%d bytes, first difference at %d)", s.name, len(s.got), firstDiff(s.got, s.msg))
+	}
+	s.ok = true
+	c.SetFlags(c.Flags() | FlagSendAndClose)
+}
+
+func (s *streamClient) closed() {
+	if !s.ok {
+		s.e.Errorf("%s: closed after %d of %d echoed bytes", s.name, len(s.got), len(s.msg))
+	}
+	if s.done != nil {
+		s.done()
+	}
+}
+
+func firstDiff(a, b []byte) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
+// must records a harness error for a failed Bind/Connect and reports
+// whether the call succeeded.
+func must(e *Env, what string, err error) bool {
+	if err != nil {
+		e.Errorf("%s: %v", what, err)
+		return false
+	}
+	return true
+}
+
+// counts tallies events per kind for one connection, for scenarios that
+// assert on what a handler saw.
+type counts [7]int
+
+func (k *counts) add(ev Ev) {
+	if int(ev) < len(k) {
+		k[ev]++
+	}
+}
+
+func (k counts) String() string {
+	return fmt.Sprintf("POLL %d ACCEPT %d CONNECT %d RECV %d SEND %d CLOSE %d TIMER %d", k[0], k[1], k[2], k[3], k[4], k[5], k[6])
+}

@@ -1,0 +1,306 @@
+package conformance
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+// tracer turns every handler call of every traced manager in one world into
+// a trace [Event] and hands it to its sinks (the live checker, a JSONL
+// writer). It measures each call from outside the implementation: the
+// buffer lengths, flags and timer when the handler is entered and when it
+// returns, the bytes the handler queued and removed (counted at the [Conn]
+// it is given), and running digests of each stream.
+type tracer struct {
+	seq      int64
+	nextConn int64
+	closed   int64
+	mgrs     int64
+	byConn   map[Conn]*connRec // every connection seen, closed ones included
+	open     []*connRec        // connections not yet closed, in creation order (pruned lazily)
+	streams  map[streamKey]*connRec
+	sinks    []func(*Event)
+	ev       Event // reused for every call
+	events   int64
+}
+
+type streamKey struct{ local, remote netip.AddrPort }
+
+func newTracer() *tracer {
+	return &tracer{byConn: map[Conn]*connRec{}, streams: map[streamKey]*connRec{}}
+}
+
+func (t *tracer) addSink(fn func(*Event)) { t.sinks = append(t.sinks, fn) }
+
+func (t *tracer) newRec(m *Mgr, role Role, origin Origin, user Handler) *connRec {
+	t.nextConn++
+	r := &connRec{id: t.nextConn, t: t, m: m, role: role, origin: origin, user: user}
+	t.open = append(t.open, r)
+	if len(t.open) > 64 && len(t.open) > 2*t.live() {
+		t.pruneOpen()
+	}
+	return r
+}
+
+// live counts connections not closed yet.
+func (t *tracer) live() int { return int(t.nextConn - t.closed) }
+
+func (t *tracer) pruneOpen() {
+	kept := t.open[:0]
+	for _, r := range t.open {
+		if !r.closed {
+			kept = append(kept, r)
+		}
+	}
+	clear(t.open[len(kept):])
+	t.open = kept
+}
+
+// openState describes every connection still open, in creation order, with
+// the last thing that happened to it: what a reader of a stuck run needs.
+func (t *tracer) openState() []string {
+	var out []string
+	for _, r := range t.open {
+		if r.closed || r.c == nil {
+			continue
+		}
+		out = append(out, fmt.Sprintf("open: conn %d (%s, %s) last %s at poll %d t=%.9f; now recv_len=%d send_len=%d flags=%#x timer=%.9f",
+			r.id, r.role, r.origin, r.lastEv, r.lastPoll, r.lastT, len(r.c.RecvBuf()), r.c.SendLen(), r.c.Flags(), r.c.Timer()))
+	}
+	return out
+}
+
+// emit hands the current event to every sink.
+func (t *tracer) emit() {
+	t.events++
+	for _, s := range t.sinks {
+		s(&t.ev)
+	}
+}
+
+// link records an established TCP stream and pairs it with its other end
+// when that end is already known.
+func (t *tracer) link(r *connRec) {
+	if r.udp || r.peer != nil {
+		return
+	}
+	local, remote := r.c.LocalAddr(), r.c.Addr()
+	if !local.IsValid() || !remote.IsValid() {
+		return
+	}
+	if other, ok := t.streams[streamKey{remote, local}]; ok && other.peer == nil {
+		r.peer, other.peer = other, r
+		delete(t.streams, streamKey{remote, local})
+		return
+	}
+	t.streams[streamKey{local, remote}] = r
+}
+
+// connRec is the tracer's record of one connection. It is also the [Conn]
+// the scenario's handler is given, so that it can count what the handler
+// queues and removes before passing each call on.
+type connRec struct {
+	id       int64
+	t        *tracer
+	m        *Mgr
+	c        Conn
+	role     Role
+	origin   Origin
+	udp      bool
+	listener *connRec
+	peer     *connRec
+	user     Handler
+	closed   bool
+	lastEv   Ev
+	lastPoll int64
+	lastT    float64
+
+	inCall  bool
+	queued  int64
+	removed int64
+
+	unsent  []byte // unsent[sentOff:] is what was queued and no SEND has reported yet
+	sentOff int
+	txBytes uint64
+	txSum   uint64
+	rxBytes uint64
+	rxSum   uint64
+}
+
+// dispatch is the handler the implementation calls for this record's
+// connection, and for every connection accepted through it when it is a
+// listener.
+func (r *connRec) dispatch(c Conn, ev Ev, d Data) {
+	if r.c == nil {
+		r.c = c
+		r.t.byConn[c] = r
+	}
+	target := r
+	if c != r.c {
+		target = r.t.child(r, c, ev)
+	}
+	target.call(ev, d)
+}
+
+// child finds the record of a connection that was handed to a listener's
+// handler: one accepted by it (or a UDP child), new on ACCEPT.
+func (t *tracer) child(l *connRec, c Conn, ev Ev) *connRec {
+	r, ok := t.byConn[c]
+	if ok && !(r.closed && ev == EvAccept) {
+		return r
+	}
+	origin := OriginAccept
+	if c.Flags()&FlagUDP != 0 {
+		origin = OriginUDPChild
+	}
+	r = t.newRec(l.m, RoleInbound, origin, l.user)
+	r.c, r.listener = c, l
+	t.byConn[c] = r
+	return r
+}
+
+// call records one handler call around the scenario's handler.
+func (r *connRec) call(ev Ev, d Data) {
+	r.udp = r.c.Flags()&FlagUDP != 0
+	r.enter(ev, d)
+	r.inCall, r.queued, r.removed = true, 0, 0
+	if r.user != nil {
+		r.user(r, ev, d)
+	}
+	r.inCall = false
+	r.exit(ev)
+	r.t.emit()
+	r.lastEv, r.lastPoll, r.lastT = ev, r.t.ev.Poll, r.t.ev.T
+	if ev == EvClose && !r.closed {
+		r.closed = true
+		r.t.closed++
+	}
+}
+
+func (r *connRec) enter(ev Ev, d Data) {
+	t := r.t
+	t.seq++
+	e := &t.ev
+	*e = Event{Seq: t.seq, T: r.m.impl.Time(), Conn: r.id, Role: r.role, UDP: r.udp, Ev: ev, Name: ev.String(), Origin: r.origin, Mgr: r.m.idx}
+	e.Has = HasUDP | HasOrigin | HasMgr | HasRecvAfter | HasSendAfter | HasFlags | HasFlagsAfter |
+		HasQueued | HasRemoved | HasTimer | HasTimerAfter | HasRecvLimit
+	if p := r.m.impl.PollIndex(); p > 0 {
+		e.Poll, e.Has = int64(p), e.Has|HasPoll
+	}
+	if r.listener != nil {
+		e.Listener, e.Has = r.listener.id, e.Has|HasListener
+	}
+	r.setData(e, ev, d)
+	e.RecvLen, e.SendLen = int64(len(r.c.RecvBuf())), int64(r.c.SendLen())
+	e.Flags, e.Timer, e.RecvLimit = r.c.Flags(), r.c.Timer(), r.c.RecvLimit()
+	r.digest(e, ev, d)
+}
+
+func (r *connRec) setData(e *Event, ev Ev, d Data) {
+	switch ev {
+	case EvClose:
+	case EvTimer:
+		e.DataKind, e.DataFloat = DataFloat, d.Time
+	case EvAccept:
+		e.DataKind, e.DataStr = DataString, d.Addr.String()
+	default:
+		e.DataKind, e.DataInt, e.DataFloat = DataInt, d.Int, float64(d.Int)
+	}
+}
+
+// digest advances the running stream digests: RECV by the bytes that just
+// arrived (the tail of recv_mbuf), SEND by the bytes the handler had queued
+// first.
+func (r *connRec) digest(e *Event, ev Ev, d Data) {
+	switch {
+	case ev == EvAccept || ev == EvConnect && d.Int == 0:
+		r.t.link(r)
+	case ev == EvRecv && d.Int > 0:
+		buf := r.c.RecvBuf()
+		n := min(int(d.Int), len(buf))
+		r.rxSum = StreamSum(r.rxSumOr(), buf[len(buf)-n:])
+		r.rxBytes += uint64(n)
+		e.RxBytes, e.RxSum, e.Has = r.rxBytes, r.rxSum, e.Has|HasRx
+	case ev == EvSend && d.Int > 0:
+		pending := r.unsent[r.sentOff:]
+		n := min(int(d.Int), len(pending))
+		r.txSum = StreamSum(r.txSumOr(), pending[:n])
+		r.txBytes += uint64(n)
+		r.sentOff += n
+		e.TxBytes, e.TxSum, e.Has = r.txBytes, r.txSum, e.Has|HasTx
+	}
+}
+
+func (r *connRec) rxSumOr() uint64 {
+	if r.rxBytes == 0 {
+		return StreamSumInit
+	}
+	return r.rxSum
+}
+
+func (r *connRec) txSumOr() uint64 {
+	if r.txBytes == 0 {
+		return StreamSumInit
+	}
+	return r.txSum
+}
+
+func (r *connRec) exit(ev Ev) {
+	e := &r.t.ev
+	e.RecvAfter, e.SendAfter = int64(len(r.c.RecvBuf())), int64(r.c.SendLen())
+	e.FlagsAfter, e.TimerAfter = r.c.Flags(), r.c.Timer()
+	e.Queued, e.Removed = r.queued, r.removed
+	if r.peer != nil {
+		e.Peer, e.Has = r.peer.id, e.Has|HasPeer
+	}
+}
+
+// Conn methods: the scenario's handler sees the record, which counts and
+// passes each call on.
+
+func (r *connRec) Send(p []byte) {
+	if r.inCall {
+		r.queued += int64(len(p))
+	}
+	if r.sentOff == len(r.unsent) {
+		r.unsent, r.sentOff = r.unsent[:0], 0
+	} else if r.sentOff > 1<<16 && r.sentOff > len(r.unsent)/2 {
+		r.unsent = append(r.unsent[:0], r.unsent[r.sentOff:]...)
+		r.sentOff = 0
+	}
+	r.unsent = append(r.unsent, p...)
+	r.c.Send(p)
+}
+
+func (r *connRec) Remove(n int) {
+	before := len(r.c.RecvBuf())
+	r.c.Remove(n)
+	if r.inCall {
+		r.removed += int64(before - len(r.c.RecvBuf()))
+	}
+}
+
+func (r *connRec) Flags() uint32              { return r.c.Flags() }
+func (r *connRec) SetFlags(f uint32)          { r.c.SetFlags(f) }
+func (r *connRec) RecvBuf() []byte            { return r.c.RecvBuf() }
+func (r *connRec) SendLen() int               { return r.c.SendLen() }
+func (r *connRec) SetTimer(t float64) float64 { return r.c.SetTimer(t) }
+func (r *connRec) Timer() float64             { return r.c.Timer() }
+func (r *connRec) RecvLimit() uint64          { return r.c.RecvLimit() }
+func (r *connRec) SetRecvLimit(n uint64)      { r.c.SetRecvLimit(n) }
+func (r *connRec) Addr() netip.AddrPort       { return r.c.Addr() }
+func (r *connRec) LocalAddr() netip.AddrPort  { return r.c.LocalAddr() }
+
+// Listener returns the record of the accepting listener.
+func (r *connRec) Listener() Conn {
+	if r.listener == nil {
+		return nil
+	}
+	return r.listener
+}
+
+// ID is the connection's id in the trace.
+func (r *connRec) ID() int64 { return r.id }
+
+// Closed reports whether the connection has had its CLOSE.
+func (r *connRec) Closed() bool { return r.closed }
