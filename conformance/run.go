@@ -2,8 +2,11 @@ package conformance
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"strings"
 	"time"
@@ -21,6 +24,10 @@ type RunOptions struct {
 	Net string
 	// Trace, if set, receives the run's JSONL trace.
 	Trace io.Writer
+	// Digest asks for the SHA-256 of the run's JSONL trace in
+	// Result.Digest: two runs are byte-identical exactly when their digests
+	// are equal.
+	Digest bool
 	// MaxSteps bounds the scheduler steps of the run (a run that never lets
 	// virtual time advance). Zero: 50 million.
 	MaxSteps uint64
@@ -72,7 +79,9 @@ type Result struct {
 	Events  int64
 	SimTime sim.Time
 	Steps   uint64
-	replay  string
+	// Digest is the hex SHA-256 of the trace, when RunOptions.Digest asked.
+	Digest string
+	replay string
 }
 
 // OK reports whether the run met every expectation and broke no rule.
@@ -123,15 +132,32 @@ func RunScenario(impl Impl, s Scenario, seed sim.Seed, o RunOptions) *Result {
 	env := &Env{Seed: seed, World: w, Net: network, Rand: w.Rand("scenario " + s.ID), impl: impl, t: newTracer(), extra: o.ExtraPolls}
 	checker := NewChecker(CheckOptions{Profile: o.Rules, PollClock: true})
 	env.t.addSink(checker.Add)
-	flush := attachTrace(env.t, o.Trace, res)
+	out := o.Trace
+	var digest hash.Hash
+	if o.Digest {
+		digest = sha256.New()
+		out = teeWriter(out, digest)
+	}
+	flush := attachTrace(env.t, out, res)
 	aborted := runWorld(env, s, o, res)
 	flush()
+	if digest != nil {
+		res.Digest = hex.EncodeToString(digest.Sum(nil))
+	}
 	res.Check = checker.Finish()
 	res.Events, res.SimTime, res.Steps = env.t.events, w.Now(), w.Steps()
 	if !aborted {
 		res.Failures = append(res.Failures, env.failures...)
 	}
 	return res
+}
+
+// teeWriter writes to both a (when set) and b.
+func teeWriter(a io.Writer, b io.Writer) io.Writer {
+	if a == nil {
+		return b
+	}
+	return io.MultiWriter(a, b)
 }
 
 // attachTrace adds a JSONL sink writing to out (when set), with a header

@@ -10,7 +10,7 @@ import (
 func init() {
 	register(
 		Scenario{ID: "5.1", Name: "udp/echo", Title: "a UDP client sends 10 datagrams one after another; each makes a child that echoes and closes",
-			Rules: []string{"UDP-1", "UDP-2", "UDP-3", "EV-2", "EV-9"}, Setup: udpEcho},
+			Rules: []string{"UDP-1", "UDP-2", "UDP-3", "UDP-3a", "EV-2", "EV-9"}, Setup: udpEcho},
 		Scenario{ID: "5.2", Name: "udp/child-kept-alive", Title: "a child that clears SEND_AND_CLOSE receives the peer's later datagrams with no new ACCEPT",
 			Rules: []string{"UDP-2", "UDP-1", "UDP-3"}, Setup: udpChildKeptAlive},
 		Scenario{ID: "5.3", Name: "udp/many-peers", Title: "20 peers each send a datagram to one UDP listener",

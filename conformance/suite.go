@@ -22,6 +22,8 @@ type SuiteOptions struct {
 	MaxSteps  uint64
 	WallLimit time.Duration
 	Replay    string
+	// Digest asks every run for the digest of its trace (Result.Digest).
+	Digest bool
 	// OnResult, if set, is called with every run's result in suite order
 	// (scenario, then profile, then seed), whatever Jobs is.
 	OnResult func(*Result)
@@ -142,7 +144,7 @@ func runJobs(impl Impl, jobs []job, o SuiteOptions, done func(job, *Result)) {
 			defer wg.Done()
 			for i := range next {
 				j := jobs[i]
-				results[i] = RunScenario(impl, j.s, j.seed, RunOptions{Rules: o.Rules, Net: j.net, MaxSteps: o.MaxSteps, WallLimit: o.WallLimit, Replay: o.Replay})
+				results[i] = RunScenario(impl, j.s, j.seed, RunOptions{Rules: o.Rules, Net: j.net, MaxSteps: o.MaxSteps, WallLimit: o.WallLimit, Replay: o.Replay, Digest: o.Digest})
 				close(ready[i])
 			}
 		}()

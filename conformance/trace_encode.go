@@ -1,6 +1,9 @@
 package conformance
 
-import "strconv"
+import (
+	"math"
+	"strconv"
+)
 
 // AppendEvent appends e's canonical trace line (without a newline) to b and
 // returns the extended buffer. The form is byte-stable: fields in the fixed
@@ -134,7 +137,33 @@ func appendUintIf(b []byte, ok bool, key string, v uint64) []byte {
 }
 
 func appendTimeField(b []byte, key string, f float64) []byte {
-	return strconv.AppendFloat(append(b, key...), f, 'f', 9, 64)
+	return appendSeconds(append(b, key...), f)
+}
+
+// appendSeconds writes f with exactly 9 decimals, as
+// strconv.AppendFloat(b, f, 'f', 9, 64) does. A time that is a whole number
+// of nanoseconds (every time on the virtual clock) takes an integer fast
+// path: f is then within an ulp of ns/1e9, far from any rounding boundary,
+// so both paths print the same digits.
+func appendSeconds(b []byte, f float64) []byte {
+	if f >= 0 && f < 1<<53/1e9 {
+		ns := int64(math.Round(f * 1e9))
+		if float64(ns)/1e9 == f {
+			b = strconv.AppendInt(b, ns/1e9, 10)
+			return appendNanos(append(b, '.'), ns%1e9)
+		}
+	}
+	return strconv.AppendFloat(b, f, 'f', 9, 64)
+}
+
+// appendNanos writes 0 <= n < 1e9 as exactly nine digits.
+func appendNanos(b []byte, n int64) []byte {
+	var d [9]byte
+	for i := 8; i >= 0; i-- {
+		d[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return append(b, d[:]...)
 }
 
 func appendStream(b []byte, countKey, sumKey string, n, sum uint64) []byte {

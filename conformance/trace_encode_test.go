@@ -2,6 +2,8 @@ package conformance
 
 import (
 	"math"
+	"math/rand/v2"
+	"strconv"
 	"testing"
 )
 
@@ -55,5 +57,26 @@ func TestAppendEventAllocs(t *testing.T) {
 	buf := make([]byte, 0, 1024)
 	if n := testing.AllocsPerRun(100, func() { buf = AppendEvent(buf[:0], &e) }); n != 0 {
 		t.Errorf("%v allocations, want 0", n)
+	}
+}
+
+// TestAppendSecondsMatchesStrconv: the fast path prints exactly what
+// strconv prints, for virtual-clock times and for arbitrary floats.
+func TestAppendSecondsMatchesStrconv(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	check := func(f float64) {
+		want := strconv.AppendFloat(nil, f, 'f', 9, 64)
+		if got := appendSeconds(nil, f); string(got) != string(want) {
+			t.Fatalf("%v: got %s want %s", f, got, want)
+		}
+	}
+	for i := 0; i < 200000; i++ {
+		check(float64(r.Int64N(1<<50)) / 1e9)          // whole nanoseconds
+		check(float64(r.Int64N(1<<45)) / 1e6)          // microseconds, like real traces
+		check(1795790330 + float64(r.Int64N(1e6))/1e6) // UNIX times with 6 decimals
+		check(r.Float64() * 1e4)                       // anything
+	}
+	for _, f := range []float64{0, 0.5e-9, 1.5e-9, 1e-9, 0.0000000005, 9007199.254740991, -1, math.MaxFloat64} {
+		check(f)
 	}
 }

@@ -27,6 +27,7 @@ type runFlags struct {
 	rules     string
 	jobs      int
 	verbose   bool
+	digests   bool
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
@@ -42,6 +43,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.rules, "rules", "", "checker profile: core, mongoose-6.18 or textbook (default: what the implementation claims)")
 	fs.IntVar(&f.jobs, "jobs", runtime.GOMAXPROCS(0), "runs at once (the output is the same for any value)")
 	fs.BoolVar(&f.verbose, "v", false, "print a line for every run")
+	fs.BoolVar(&f.digests, "digests", false, "print the SHA-256 of every run's trace instead of the report (for determinism checks)")
 }
 
 func runCmd(args []string, stdout, stderr io.Writer) error {
@@ -171,14 +173,22 @@ func execute(p runPlan, f runFlags, stdout, stderr io.Writer) error {
 		defer traceFile.Close()
 		return runTraced(p, traceFile, stdout)
 	}
-	if f.verbose {
+	switch {
+	case f.digests:
+		p.opts.Digest = true
+		p.opts.OnResult = func(r *conformance.Result) {
+			fmt.Fprintf(stdout, "%s %s seed %d %s\n", r.Scenario.ID, r.Net, r.Seed, r.Digest)
+		}
+	case f.verbose:
 		p.opts.OnResult = func(r *conformance.Result) { printRun(stderr, r) }
 	}
 	started := time.Now()
 	res := conformance.RunSuite(p.impl.impl, p.opts)
 	elapsed := time.Since(started)
-	if err := writeReport(res, f.json, stdout); err != nil {
-		return err
+	if !f.digests {
+		if err := writeReport(res, f.json, stdout); err != nil {
+			return err
+		}
 	}
 	if junitFile != nil {
 		defer junitFile.Close()
