@@ -1,0 +1,9 @@
+// Package bench holds mgsim's benchmarks that cross packages: the same echo
+// workload run on the reference over the simulated network (and, for
+// comparison, over real loopback TCP and over net.Pipe inside
+// testing/synctest). It has no code of its own outside tests; run
+//
+//	go test ./bench -run '^$' -bench Echo -benchmem
+//
+// or scripts/bench.sh for the side-by-side table.
+package bench

@@ -1,0 +1,121 @@
+package bench
+
+import (
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/mgsim/mgsim/reference"
+	"github.com/mgsim/mgsim/sim"
+	"github.com/mgsim/mgsim/simnet"
+)
+
+// workload is an echo workload: clients each send size bytes in chunks of
+// chunk bytes and read them all back.
+type workload struct {
+	clients, size, chunk int
+}
+
+func (w workload) String() string {
+	return fmt.Sprintf("%dx%s/%s", w.clients, kib(w.size), kib(w.chunk))
+}
+
+func (w workload) bytes() int64 { return int64(w.clients) * int64(w.size) }
+
+func kib(n int) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%dMiB", n>>20)
+	}
+	return fmt.Sprintf("%dKiB", n>>10)
+}
+
+// simNet is the network the simulated benchmark runs on: latency with
+// jitter and segmentation, so the simulation does real work per byte.
+var simNet = simnet.Config{Latency: 100 * time.Microsecond, Jitter: 50 * time.Microsecond, MinSegment: 536, MaxSegment: 1460}
+
+// simEcho runs one echo workload on the reference over simnet and returns
+// the number of handler calls.
+func simEcho(b *testing.B, seed sim.Seed, wl workload) int64 {
+	w := sim.New(sim.Options{Seed: seed})
+	defer w.Close()
+	net, err := simnet.New(w, simNet)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sh, _ := net.AddHost("server", netip.MustParseAddr("10.0.0.1"))
+	ch, _ := net.AddHost("clients", netip.MustParseAddr("10.0.0.2"))
+	var events int64
+	srv := reference.NewManager(sh, reference.Options{})
+	if _, err := srv.Bind("tcp://10.0.0.1:7", func(c *reference.Conn, ev reference.Event, d reference.EventData) {
+		events++
+		if ev == reference.EvRecv {
+			c.Send(c.RecvMbuf.Bytes())
+			c.RecvMbuf.Remove(c.RecvMbuf.Len())
+		}
+	}); err != nil {
+		b.Fatal(err)
+	}
+	cli := reference.NewManager(ch, reference.Options{})
+	left := wl.clients
+	msg := make([]byte, wl.chunk)
+	for i := 0; i < wl.clients; i++ {
+		sent, got := 0, 0
+		_, err := cli.Connect("tcp://10.0.0.1:7", func(c *reference.Conn, ev reference.Event, d reference.EventData) {
+			events++
+			switch ev {
+			case reference.EvConnect, reference.EvSend, reference.EvPoll:
+				if c.Flags&reference.FlagConnecting == 0 && sent < wl.size && c.SendMbuf.Len() < 2*wl.chunk {
+					n := min(wl.chunk, wl.size-sent)
+					c.Send(msg[:n])
+					sent += n
+				}
+			case reference.EvRecv:
+				got += c.RecvMbuf.Len()
+				c.RecvMbuf.Remove(c.RecvMbuf.Len())
+				if got == wl.size {
+					c.Flags |= reference.FlagCloseImmediately
+					left--
+				}
+			}
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	w.Go("server", func(p *sim.Proc) {
+		for left > 0 {
+			srv.Poll(1000)
+		}
+	})
+	w.Go("clients", func(p *sim.Proc) {
+		for left > 0 {
+			cli.Poll(1000)
+		}
+	})
+	if err := w.Run(sim.Time(time.Hour)); err != nil {
+		b.Fatal(err)
+	}
+	if left != 0 {
+		b.Fatalf("%d clients did not get their echo", left)
+	}
+	return events
+}
+
+// BenchmarkEcho runs the echo workloads. Sub-benchmark "sim" is the
+// reference poll core over the simulated network with latency, jitter and
+// segmentation; it reports MB/s (bytes echoed per wall second) and handler
+// events per wall second.
+func BenchmarkEcho(b *testing.B) {
+	for _, wl := range []workload{{100, 64 << 10, 4 << 10}} {
+		b.Run("sim/"+wl.String(), func(b *testing.B) {
+			b.SetBytes(wl.bytes())
+			b.ReportAllocs()
+			var events int64
+			for i := 0; i < b.N; i++ {
+				events += simEcho(b, sim.Seed(i+1), wl)
+			}
+			b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
