@@ -17,8 +17,10 @@ type workload struct {
 	clients, size, chunk int
 }
 
+// String names the workload in benchmark names: "100x64KiB" (every
+// workload writes in 4 KiB chunks).
 func (w workload) String() string {
-	return fmt.Sprintf("%dx%s/%s", w.clients, kib(w.size), kib(w.chunk))
+	return fmt.Sprintf("%dx%s", w.clients, kib(w.size))
 }
 
 func (w workload) bytes() int64 { return int64(w.clients) * int64(w.size) }
@@ -32,7 +34,7 @@ func kib(n int) string {
 
 // simNet is the network the simulated benchmark runs on: latency with
 // jitter and segmentation, so the simulation does real work per byte.
-var simNet = simnet.Config{Latency: 100 * time.Microsecond, Jitter: 50 * time.Microsecond, MinSegment: 536, MaxSegment: 1460}
+var simNet = simnet.Config{Latency: 100 * time.Microsecond, Jitter: 50 * time.Microsecond, MinSegment: 536, MaxSegment: 1460, Backlog: 4096}
 
 // simEcho runs one echo workload on the reference over simnet and returns
 // the number of handler calls.
@@ -102,20 +104,40 @@ func simEcho(b *testing.B, seed sim.Seed, wl workload) int64 {
 	return events
 }
 
-// BenchmarkEcho runs the echo workloads. Sub-benchmark "sim" is the
-// reference poll core over the simulated network with latency, jitter and
-// segmentation; it reports MB/s (bytes echoed per wall second) and handler
-// events per wall second.
+// workloads are the echo workloads every way runs.
+var workloads = []workload{
+	{100, 64 << 10, 4 << 10},
+	{1000, 4 << 10, 4 << 10},
+	{10, 4 << 20, 4 << 10},
+}
+
+// BenchmarkEcho runs each echo workload three ways in one run: "sim", the
+// reference poll core over the simulated network with latency and
+// segmentation; "loopback", a goroutine-per-connection echo over real TCP
+// on 127.0.0.1; "synctest", the same program over net.Pipe inside a
+// testing/synctest bubble. Each reports MB/s (bytes echoed per wall
+// second), events/s (handler calls for sim; Read and Write calls for the
+// others) and allocations. scripts/bench.sh prints the ratios.
 func BenchmarkEcho(b *testing.B) {
-	for _, wl := range []workload{{100, 64 << 10, 4 << 10}} {
-		b.Run("sim/"+wl.String(), func(b *testing.B) {
-			b.SetBytes(wl.bytes())
-			b.ReportAllocs()
-			var events int64
-			for i := 0; i < b.N; i++ {
-				events += simEcho(b, sim.Seed(i+1), wl)
-			}
-			b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
-		})
+	ways := []struct {
+		name string
+		run  func(b *testing.B, i int, wl workload) int64
+	}{
+		{"sim", func(b *testing.B, i int, wl workload) int64 { return simEcho(b, sim.Seed(i+1), wl) }},
+		{"loopback", func(b *testing.B, i int, wl workload) int64 { return loopbackEcho(b, wl) }},
+		{"synctest", func(b *testing.B, i int, wl workload) int64 { return synctestEcho(b, wl) }},
+	}
+	for _, wl := range workloads {
+		for _, way := range ways {
+			b.Run(wl.String()+"/"+way.name, func(b *testing.B) {
+				b.SetBytes(wl.bytes())
+				b.ReportAllocs()
+				var events int64
+				for i := 0; i < b.N; i++ {
+					events += way.run(b, i, wl)
+				}
+				b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+			})
+		}
 	}
 }
