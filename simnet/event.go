@@ -3,6 +3,7 @@ package simnet
 import (
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"github.com/mgsim/mgsim/sim"
 )
@@ -23,35 +24,61 @@ const (
 	KindRST      = "rst"      // a reset arrived
 	KindDatagram = "datagram" // a UDP datagram arrived; Len is its size
 
-	KindDrop        = "drop"        // the packet just reported was discarded (no host, no socket, backlog or queue full)
+	KindDrop        = "drop"        // the packet just reported was discarded (no host, host down, no socket, backlog or queue full)
 	KindEstablished = "established" // an endpoint (From) is connected to To: the client at SYN-ACK, the server at the ACK
 	KindRefused     = "refused"     // a connect from From to To failed with ECONNREFUSED
-	KindTimeout     = "timeout"     // a connect from From to To failed with ETIMEDOUT
+	KindTimeout     = "timeout"     // a connect from From to To failed with ETIMEDOUT, or the connection's user timeout expired there
+	KindLookup      = "lookup"      // a name lookup was answered; Detail is "host name answer"
 )
+
+// The kinds of fault events (KindFault* and the fault operations'
+// "fault:partition", "fault:crash", ...) start with this prefix.
+const FaultPrefix = "fault:"
 
 // Event is one thing that happened in the network, as reported to the
 // functions given to [Network.Observe].
 type Event struct {
 	At       sim.Time       // virtual time of the event
 	Kind     string         // one of the Kind constants
-	From, To netip.AddrPort // the endpoints involved (see the Kind constants)
+	From, To netip.AddrPort // the endpoints involved (see the Kind constants); zero for events of no packet
 	Len      int            // payload bytes, for packets
+	Detail   string         // more about the event: a fault's operands, a dropped packet's kind, a lookup's answer
 }
 
-// String returns a stable one-line form: time, kind, from>to, length, as in
-// "0.010000000s segment 10.0.0.1:40000>10.0.0.2:80 len=1460".
+// IsFault reports whether the event is a fault (its Kind starts with
+// [FaultPrefix]).
+func (e Event) IsFault() bool { return strings.HasPrefix(e.Kind, FaultPrefix) }
+
+// String returns a stable one-line form: time, kind, from>to and length
+// (when the event has endpoints; a missing one is "-"), then the detail,
+// as in "0.010000000s segment 10.0.0.1:40000>10.0.0.2:80 len=1460",
+// "0.020000000s fault:drop 10.0.0.1:40000>10.0.0.2:80 len=100 segment" or
+// "1.500000000s fault:partition 10.0.0.1 10.0.0.2".
 func (e Event) String() string {
 	b := make([]byte, 0, 80)
 	b = append(b, e.At.String()...)
 	b = append(b, ' ')
 	b = append(b, e.Kind...)
-	b = append(b, ' ')
-	b = e.From.AppendTo(b)
-	b = append(b, '>')
-	b = e.To.AppendTo(b)
-	b = append(b, " len="...)
-	b = strconv.AppendInt(b, int64(e.Len), 10)
+	if e.From.IsValid() || e.To.IsValid() {
+		b = append(b, ' ')
+		b = appendEndpoint(b, e.From)
+		b = append(b, '>')
+		b = appendEndpoint(b, e.To)
+		b = append(b, " len="...)
+		b = strconv.AppendInt(b, int64(e.Len), 10)
+	}
+	if e.Detail != "" {
+		b = append(b, ' ')
+		b = append(b, e.Detail...)
+	}
 	return string(b)
+}
+
+func appendEndpoint(b []byte, a netip.AddrPort) []byte {
+	if !a.IsValid() {
+		return append(b, '-')
+	}
+	return a.AppendTo(b)
 }
 
 // Observe registers fn to be called for every network event, synchronously
@@ -68,7 +95,11 @@ func (n *Network) emit(kind string, from, to netip.AddrPort, length int) {
 	if len(n.observers) == 0 {
 		return
 	}
-	e := Event{At: n.w.Now(), Kind: kind, From: from, To: to, Len: length}
+	n.emitEvent(Event{At: n.w.Now(), Kind: kind, From: from, To: to, Len: length})
+}
+
+// emitEvent reports e to the observers.
+func (n *Network) emitEvent(e Event) {
 	for _, fn := range n.observers {
 		fn(e)
 	}

@@ -38,18 +38,37 @@ type Host struct {
 	nextUDP   int
 	regPool   [][]sock
 	parks     uint64 // times a Poll parked (for tests of wake-up precision)
+
+	down  bool                // crashed and not restarted
+	procs []*sim.Proc         // processes started with Go (killed by a crash)
+	boots []func(p *sim.Proc) // run at start and after every restart
+	adv   Adversary           // the syscall adversary's probabilities
+	advOn bool                // adv is not the zero value
+	advR  *sim.Rand           // the adversary's stream
+	polls uint64              // Poll calls so far (the adversary's "next call")
+	eintr bool                // the last Poll returned the adversary's EINTR
 }
 
 // connKey names a TCP connection at one host: its local and remote ends.
 type connKey struct{ local, remote netip.AddrPort }
 
 func newHost(n *Network, name string, addr netip.Addr) *Host {
-	return &Host{
+	h := &Host{
 		net: n, name: name, addr: addr, rand: n.stream("host " + name),
-		conns: map[connKey]*tcpConn{}, tcpPorts: map[uint16]int{},
-		listeners: map[uint16][]*tcpListener{}, udps: map[uint16][]*udpSock{},
-		nextTCP: EphemeralFirst, nextUDP: EphemeralFirst,
+		nextTCP: EphemeralFirst, nextUDP: EphemeralFirst, advR: n.stream("adversary " + name),
 	}
+	h.clearTables()
+	h.setAdversary(n.cfg.Adversary)
+	return h
+}
+
+// clearTables gives the host empty socket tables.
+func (h *Host) clearTables() {
+	h.fds, h.fdHint = nil, 0
+	h.conns = map[connKey]*tcpConn{}
+	h.tcpPorts = map[uint16]int{}
+	h.listeners = map[uint16][]*tcpListener{}
+	h.udps = map[uint16][]*udpSock{}
 }
 
 // Name returns the host's name.
@@ -64,13 +83,25 @@ func (h *Host) Network() *Network { return h.net }
 // Now returns the virtual time in nanoseconds since the world's epoch.
 func (h *Host) Now() int64 { return int64(h.net.w.Now()) }
 
-// sock is what a descriptor refers to: a TCP connection, a TCP listener or
-// a UDP socket.
+// sock is what a descriptor refers to: a TCP connection, a TCP listener,
+// a UDP socket or a name lookup.
 type sock interface {
 	ready() int16        // current readiness (Poll bits)
 	waitList() *waitList // processes parked in Poll on it
+	base() *sockBase
 	localAddr() netip.AddrPort
 }
+
+// sockBase is what every kind of socket has: the processes polling it and
+// the adversary's memory of it.
+type sockBase struct {
+	waiters  waitList
+	refused  bool   // the adversary refused the last call on it
+	hiddenAt uint64 // the Poll call (Host.polls) that last hid its readiness
+}
+
+func (b *sockBase) waitList() *waitList { return &b.waiters }
+func (b *sockBase) base() *sockBase     { return b }
 
 // sock returns the socket behind fd, or nil.
 func (h *Host) sock(fd int) sock {
@@ -132,6 +163,8 @@ func (h *Host) Close(fd int) error {
 	case *tcpListener:
 		s.close()
 	case *udpSock:
+		s.close()
+	case *lookupSock:
 		s.close()
 	default:
 		return syscall.EBADF

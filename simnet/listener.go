@@ -10,14 +10,13 @@ import (
 // tcpListener is a listening TCP socket. Its backlog holds half-open
 // endpoints (SYN-ACK sent) and established ones waiting for Accept.
 type tcpListener struct {
-	h       *Host
-	addr    netip.AddrPort
-	half    []*tcpConn // waiting for the handshake's ACK
-	queue   []*tcpConn // established, waiting for Accept (oldest first)
-	waiters waitList
+	h     *Host
+	addr  netip.AddrPort
+	half  []*tcpConn // waiting for the handshake's ACK
+	queue []*tcpConn // established, waiting for Accept (oldest first)
+	sockBase
 }
 
-func (l *tcpListener) waitList() *waitList       { return &l.waiters }
 func (l *tcpListener) localAddr() netip.AddrPort { return l.addr }
 
 func (l *tcpListener) ready() int16 {
@@ -30,8 +29,12 @@ func (l *tcpListener) ready() int16 {
 // ListenTCP binds a listening TCP socket. The unspecified address (0.0.0.0
 // or ::) listens on all of this host's addresses; port 0 picks an
 // ephemeral port. Errors: EINVAL (invalid address), EADDRNOTAVAIL (not
-// this host's address), EADDRINUSE (port already listened on).
+// this host's address), EADDRINUSE (port already listened on), ENETDOWN
+// (the host is crashed).
 func (h *Host) ListenTCP(addr netip.AddrPort) (int, error) {
+	if h.down {
+		return -1, syscall.ENETDOWN
+	}
 	a, err := h.bindAddr(addr)
 	if err != nil {
 		return -1, err
@@ -130,11 +133,17 @@ func (l *tcpListener) close() {
 // Accept takes one established connection from a listener's queue and
 // returns its descriptor and peer address, or syscall.EAGAIN when none is
 // waiting. A connection reset before it was accepted is still returned;
-// its reads then fail with ECONNRESET.
+// its reads then fail with ECONNRESET. The host's [Adversary] may fail it
+// with EAGAIN or EINTR, accepting nothing.
 func (h *Host) Accept(fd int) (int, netip.AddrPort, error) {
 	l, ok := h.sock(fd).(*tcpListener)
 	if !ok {
 		return -1, netip.AddrPort{}, badSocket(h.sock(fd))
+	}
+	if h.advOn {
+		if err := h.refuse(l); err != nil {
+			return -1, netip.AddrPort{}, err
+		}
 	}
 	c := l.pop()
 	if c == nil {
@@ -147,8 +156,12 @@ func (h *Host) Accept(fd int) (int, netip.AddrPort, error) {
 // at once (EINPROGRESS is implied). The result comes later: the socket
 // polls writable when the connect finished, and [Host.ConnectError] tells
 // how. Errors at once: EINVAL (invalid address), ENETUNREACH (address
-// family this host has no address of), EADDRNOTAVAIL (no ephemeral port).
+// family this host has no address of), EADDRNOTAVAIL (no ephemeral port),
+// ENETDOWN (the host is crashed).
 func (h *Host) DialTCP(addr netip.AddrPort) (int, error) {
+	if h.down {
+		return -1, syscall.ENETDOWN
+	}
 	dst, err := destination(addr)
 	if err != nil {
 		return -1, err
@@ -191,7 +204,16 @@ func (h *Host) tcpArrive(p *packet) {
 // replyRST answers p with a RST from the address it was sent to.
 func (h *Host) replyRST(p *packet) {
 	r := h.net.newPacket(pRST, h, p.to, p.from)
-	h.net.w.At(h.net.arrival(h.rand), r)
+	v, in := h.net.judge(r)
+	switch v {
+	case Drop:
+		h.net.release(r)
+	case Held:
+		in.hold(r)
+	default:
+		l := h.net.linkFrom(h, r.to.Addr())
+		h.net.w.At(l.arrival(h.net.w.Now(), 0, TCPHeader, h.rand).Add(v.Delay()), r)
+	}
 }
 
 // remove deletes the first x from s.

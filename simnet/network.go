@@ -25,6 +25,15 @@ type Network struct {
 	observers []func(Event)
 	free      []*packet
 	labels    map[string]int // uses of each random-stream label, so that reused tuples get fresh streams
+
+	defLink LinkConfig // the default link, defaults filled in
+	links   map[linkKey]*link
+	rules   []*installed // the rule pipeline, in install order
+	ruleSeq uint64
+	info    PacketInfo // reused for every judged packet
+	relRand *sim.Rand  // jitter of packets released from a hold
+	faults  map[faultKey]*installed
+	names   map[string]*nameState
 }
 
 // New returns an empty network on w. It returns an error for a nil world
@@ -40,7 +49,10 @@ func New(w *sim.World, cfg Config) (*Network, error) {
 	n := &Network{
 		w: w, cfg: cfg, rand: w.Rand("simnet"),
 		byName: map[string]*Host{}, byAddr: map[netip.Addr]*Host{}, labels: map[string]int{},
+		links: map[linkKey]*link{}, faults: map[faultKey]*installed{}, names: map[string]*nameState{},
 	}
+	n.defLink, _ = cfg.Link().withDefaults()
+	n.relRand = n.rand.Fork("released")
 	return n, nil
 }
 
@@ -94,11 +106,6 @@ func (n *Network) stream(label string) *sim.Rand {
 		label += " #" + strconv.Itoa(k+1)
 	}
 	return n.rand.Fork(label)
-}
-
-// arrival returns when a packet sent now arrives: now + Latency + jitter.
-func (n *Network) arrival(r *sim.Rand) sim.Time {
-	return n.w.Now().Add(n.cfg.Latency + r.Duration(0, n.cfg.Jitter))
 }
 
 // segmentSize draws the size of the next TCP segment.

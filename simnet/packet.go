@@ -21,6 +21,14 @@ const (
 
 var pktKindNames = [...]string{KindSYN, KindSYNACK, KindACK, KindWindow, KindSegment, KindFIN, KindRST, KindDatagram}
 
+// piped reports whether packets of this kind travel a connection's
+// reliable, ordered pipe (see pipe): segments and FINs.
+func (k pktKind) piped() bool { return k == pData || k == pFIN }
+
+// isAck reports whether packets of this kind only carry an acknowledgement
+// and a window, which a later one supersedes.
+func (k pktKind) isAck() bool { return k == pACK || k == pWindow }
+
 func (k pktKind) String() string {
 	if int(k) < len(pktKindNames) {
 		return pktKindNames[k]
@@ -41,6 +49,23 @@ type packet struct {
 	right    int64 // the sender's receive window right edge: ack + free buffer
 	finAck   bool  // the peer's FIN was received
 	data     []byte
+	conn     *tcpConn // the sending endpoint (TCP)
+	order    uint64   // send order within the endpoint's pipe
+}
+
+// proto is the packet's transport protocol.
+func (p *packet) proto() Proto {
+	if p.kind == pDatagram {
+		return UDP
+	}
+	return TCP
+}
+
+// clone returns a copy of a datagram with its own payload.
+func (p *packet) clone() *packet {
+	q := p.n.newPacket(p.kind, p.src, p.from, p.to)
+	q.setData(p.data)
+	return q
 }
 
 // Run delivers the packet; it is called by the world's scheduler.
@@ -85,9 +110,11 @@ func (p *packet) resize(n int) []byte {
 func (n *Network) arrive(p *packet) {
 	n.emit(p.kind.String(), p.from, p.to, len(p.data))
 	h := n.route(p)
-	if h == nil {
+	if h == nil || h.down {
 		n.drop(p)
-		n.release(p)
+		if p.conn == nil || !p.conn.lostInFlight(p) {
+			n.release(p)
+		}
 		return
 	}
 	if p.kind == pDatagram {

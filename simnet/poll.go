@@ -2,6 +2,7 @@ package simnet
 
 import (
 	"errors"
+	"syscall"
 	"time"
 
 	"github.com/mgsim/mgsim/sim"
@@ -48,13 +49,23 @@ var (
 // pseudo-process gets [ErrBlockedForever]. It returns the world's error if
 // the world stopped, and [ErrPollInAction] for a call with a timeout from a
 // scheduled action (with timeout 0 an action may poll).
+//
+// The host's [Adversary], if on, may leave some ready entries out (they
+// are shown by the next call), and may return (0, syscall.EINTR) with
+// nothing reported: by chance, or at once when it left out every ready
+// entry (so a Poll never blocks while something is ready).
 func (h *Host) Poll(fds []PollFD, timeout time.Duration) (int, error) {
 	w := h.net.w
 	if err := w.Err(); err != nil {
 		return 0, err
 	}
+	if h.advOn && h.pollEINTR() {
+		clearRevents(fds)
+		return 0, syscall.EINTR
+	}
+	h.polls++
 	if timeout == 0 {
-		return h.scan(fds), nil
+		return h.scan(fds)
 	}
 	p := w.Current()
 	if p == nil {
@@ -68,8 +79,8 @@ func (h *Host) Poll(fds []PollFD, timeout time.Duration) (int, error) {
 func (h *Host) block(p *sim.Proc, fds []PollFD, deadline sim.Time) (int, error) {
 	w := h.net.w
 	for {
-		if n := h.scan(fds); n > 0 || w.Now() >= deadline {
-			return n, nil
+		if n, err := h.scan(fds); n > 0 || err != nil || w.Now() >= deadline {
+			return n, err
 		}
 		woken := h.park(p, fds, deadline)
 		if err := w.Err(); err != nil {
@@ -97,8 +108,10 @@ func (h *Host) deadline(timeout time.Duration) sim.Time {
 	return h.net.w.Now().Add(timeout)
 }
 
-// scan fills in every entry's Revents and counts the ready ones.
-func (h *Host) scan(fds []PollFD) int {
+// scan fills in every entry's Revents and counts the ready ones. The
+// adversary, if on, hides some of them; if it hides them all, the call is
+// "interrupted" (EINTR) rather than left to block.
+func (h *Host) scan(fds []PollFD) (int, error) {
 	n := 0
 	for i := range fds {
 		fds[i].Revents = h.revents(fds[i].FD, fds[i].Events)
@@ -106,7 +119,33 @@ func (h *Host) scan(fds []PollFD) int {
 			n++
 		}
 	}
-	return n
+	if h.advOn && n > 0 {
+		hidden := h.hide(fds)
+		h.markShown(fds)
+		if hidden == n {
+			h.eintr = true
+			return 0, syscall.EINTR
+		}
+		n -= hidden
+	}
+	return n, nil
+}
+
+// markShown records the connects whose completion this Poll reports.
+func (h *Host) markShown(fds []PollFD) {
+	for _, f := range fds {
+		if f.Revents != 0 {
+			if s := h.sock(f.FD); s != nil {
+				markShown(s)
+			}
+		}
+	}
+}
+
+func clearRevents(fds []PollFD) {
+	for i := range fds {
+		fds[i].Revents = 0
+	}
 }
 
 func (h *Host) revents(fd int, events int16) int16 {

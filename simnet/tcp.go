@@ -17,7 +17,7 @@ const (
 	stSynRcvd                      // server: SYN-ACK sent, waiting for the ACK (half open, in the backlog)
 	stEstablished                  // data flows (also after FINs, until the endpoint is gone)
 	stFailed                       // connect failed: err is ECONNREFUSED or ETIMEDOUT
-	stReset                        // reset by the peer: err is ECONNRESET
+	stReset                        // reset by the peer (err is ECONNRESET) or timed out (ETIMEDOUT)
 	stClosed                       // closed by its user and gone from the network
 )
 
@@ -31,9 +31,19 @@ type tcpConn struct {
 	err           error // the failure, once failed or reset
 	errSeen       bool  // a Write already returned err (later Writes say EPIPE)
 	rand          *sim.Rand
+	link          *link    // the link its packets travel
 	lastArrival   sim.Time // arrival time of the last packet sent: order is kept per direction
-	linked        bool     // reachable by packets (in the host's table)
-	orphan        bool     // its descriptor was closed; the stack finishes the close
+	pipe          pipe     // its reliable packets: retransmission and order
+	progressAt    sim.Time // last acknowledgement progress (or first send): the user timeout's clock
+	utArmed       bool
+	utTimer       sim.Handle
+	connShown     bool // a Poll reported the connect's completion (for the adversary)
+	lingering     bool // closed, but its last ACK has yet to get through
+	ackArmed      bool // a lost ACK will be followed by a fresh one
+	ackTimer      sim.Handle
+	ackBackoff    time.Duration
+	linked        bool // reachable by packets (in the host's table)
+	orphan        bool // its descriptor was closed; the stack finishes the close
 	listener      *tcpListener
 
 	synTimer   sim.Handle
@@ -58,13 +68,14 @@ type tcpConn struct {
 	rightSent  int64 // the last window right edge advertised
 	finAckSent bool
 
-	waiters waitList
+	sockBase
 }
 
 // newConn creates an endpoint and makes it reachable.
 func (h *Host) newConn(local, remote netip.AddrPort, state connState) *tcpConn {
 	label := "tcp " + h.name + " " + local.String() + ">" + remote.String()
 	c := &tcpConn{h: h, local: local, remote: remote, state: state, rand: h.net.stream(label)}
+	c.link = h.net.linkFrom(h, remote.Addr())
 	c.snd.size = h.net.cfg.SendBuffer
 	c.rcv.size = h.net.cfg.RecvBuffer
 	h.conns[connKey{local, remote}] = c
@@ -84,12 +95,16 @@ func (c *tcpConn) unlink() {
 		delete(h.tcpPorts, c.local.Port())
 	}
 	h.net.w.Cancel(c.synTimer)
+	if c.utArmed {
+		h.net.w.Cancel(c.utTimer)
+		c.utArmed = false
+	}
+	c.stopPipe()
 	c.snd.drop()
 	c.rcv.drop()
 	c.linked = false
 }
 
-func (c *tcpConn) waitList() *waitList       { return &c.waiters }
 func (c *tcpConn) localAddr() netip.AddrPort { return c.local }
 func (c *tcpConn) notify()                   { c.waiters.notify(c.ready()) }
 
@@ -115,17 +130,61 @@ func (c *tcpConn) ready() int16 {
 // acknowledgement and window.
 func (c *tcpConn) packet(kind pktKind) *packet {
 	p := c.h.net.newPacket(kind, c.h, c.local, c.remote)
-	p.ack, p.right, p.finAck = c.rcvNxt, c.rcvRight(), c.finRcvd
-	c.ackSent, c.rightSent, c.finAckSent = p.ack, p.right, p.finAck
+	p.conn = c
+	c.stamp(p)
 	return p
 }
 
-// send schedules p's arrival, never before the previous packet of this
-// direction.
+// stamp writes the endpoint's current acknowledgement and window into p.
+func (c *tcpConn) stamp(p *packet) {
+	p.ack, p.right, p.finAck = c.rcvNxt, c.rcvRight(), c.finRcvd
+	c.ackSent, c.rightSent, c.finAckSent = p.ack, p.right, p.finAck
+}
+
+// send puts p on the network: segments and FINs through the reliable
+// pipe, acknowledgements on their own (a lost one is followed by a fresh
+// one), SYN, SYN-ACK and RST once.
 func (c *tcpConn) send(p *packet) {
-	at := max(c.h.net.arrival(c.rand), c.lastArrival)
+	switch {
+	case p.kind.piped():
+		c.sendReliable(p)
+	case p.kind.isAck():
+		c.sendAckPacket(p)
+	default:
+		c.sendOnce(p)
+	}
+}
+
+// sendOnce sends a packet that the pipe does not retransmit: a dropped SYN
+// is sent again by the connect's timer, a dropped SYN-ACK when the SYN
+// comes again, and a dropped RST is gone.
+func (c *tcpConn) sendOnce(p *packet) {
+	v, in := c.h.net.judge(p)
+	switch v {
+	case Drop:
+		c.h.net.release(p)
+	case Held:
+		in.hold(p)
+	default:
+		c.deliver(p, v.Delay())
+	}
+}
+
+// deliver schedules p's arrival over the link, extra later, never before
+// the previous packet of this direction. A packet of a live endpoint
+// carries the acknowledgement and window of the moment it leaves (a
+// retransmission or a released packet too), which also supersedes a lost
+// acknowledgement.
+func (c *tcpConn) deliver(p *packet, extra time.Duration) {
+	if c.linked {
+		c.stamp(p)
+		c.cancelAckRetry()
+	}
+	w := c.h.net.w
+	at := c.link.arrival(w.Now(), len(p.data), TCPHeader, c.rand).Add(extra)
+	at = max(at, c.lastArrival)
 	c.lastArrival = at
-	c.h.net.w.At(at, p)
+	w.At(at, p)
 }
 
 func (c *tcpConn) rcvRight() int64 { return c.rcvNxt + int64(c.rcv.free()) }
@@ -223,15 +282,21 @@ func (c *tcpConn) arrive(p *packet) {
 
 // absorb takes the acknowledgement and window a packet carries.
 func (c *tcpConn) absorb(p *packet) {
+	progress := false
 	if p.ack > c.sndUna {
 		n := min(p.ack, c.sndEnd) - c.sndUna
 		c.snd.discard(int(n))
 		c.sndUna += n
+		progress = true
 	}
-	if p.finAck && c.finSent {
+	if p.finAck && c.finSent && !c.finAcked {
 		c.finAcked = true
+		progress = true
 	}
 	c.peerRight = max(c.peerRight, p.right)
+	if progress {
+		c.noteAcked()
+	}
 }
 
 func (c *tcpConn) onPayload(p *packet) {
@@ -287,7 +352,9 @@ func (c *tcpConn) onRST() {
 }
 
 // maybeFinish forgets an orphan once both directions are closed, after
-// acknowledging the peer's FIN.
+// acknowledging the peer's FIN. If that last acknowledgement is lost or
+// held, the endpoint lingers (as in TIME_WAIT) until it got through, or
+// for at most the user timeout.
 func (c *tcpConn) maybeFinish() {
 	if !c.orphan || !c.finAcked || !c.finRcvd || !c.linked {
 		return
@@ -296,6 +363,12 @@ func (c *tcpConn) maybeFinish() {
 		c.send(c.packet(pACK))
 	}
 	c.state = stClosed
+	if c.ackArmed {
+		c.lingering = true
+		c.progressAt = c.h.net.w.Now()
+		c.armUserTimeout()
+		return
+	}
 	c.unlink()
 }
 
@@ -353,6 +426,7 @@ func (c *tcpConn) transmit() {
 	if !c.linked || c.state != stEstablished {
 		return
 	}
+	was := c.outstanding()
 	for c.sndNxt < c.sndEnd && c.sndNxt < c.peerRight {
 		c.sendSegment()
 	}
@@ -360,6 +434,7 @@ func (c *tcpConn) transmit() {
 		c.finSent = true
 		c.send(c.packet(pFIN))
 	}
+	c.noteSent(was)
 }
 
 // sendSegment sends one segment of random size, cut to the data and the

@@ -3,6 +3,7 @@ package simnet
 import (
 	"net/netip"
 	"syscall"
+	"time"
 
 	"github.com/mgsim/mgsim/sim"
 )
@@ -12,16 +13,15 @@ const MaxDatagram = 65507
 
 // udpSock is a bound datagram socket with a bounded receive queue.
 type udpSock struct {
-	h       *Host
-	addr    netip.AddrPort
-	rand    *sim.Rand
-	queue   []*packet // received datagrams, oldest first from head
-	head    int
-	bytes   int // payload bytes queued
-	waiters waitList
+	h     *Host
+	addr  netip.AddrPort
+	rand  *sim.Rand
+	queue []*packet // received datagrams, oldest first from head
+	head  int
+	bytes int // payload bytes queued
+	sockBase
 }
 
-func (u *udpSock) waitList() *waitList       { return &u.waiters }
 func (u *udpSock) localAddr() netip.AddrPort { return u.addr }
 
 func (u *udpSock) ready() int16 {
@@ -35,6 +35,9 @@ func (u *udpSock) ready() int16 {
 // all of this host's addresses; port 0 picks an ephemeral port. Errors as
 // for [Host.ListenTCP].
 func (h *Host) ListenUDP(addr netip.AddrPort) (int, error) {
+	if h.down {
+		return -1, syscall.ENETDOWN
+	}
 	a, err := h.bindAddr(addr)
 	if err != nil {
 		return -1, err
@@ -50,6 +53,9 @@ func (h *Host) ListenUDP(addr netip.AddrPort) (int, error) {
 // an ephemeral port, as an unbound socket is once it first sends
 // (Mongoose's UDP "connect").
 func (h *Host) OpenUDP() (int, error) {
+	if h.down {
+		return -1, syscall.ENETDOWN
+	}
 	port, err := h.udpPort(h.unspecified(), 0)
 	if err != nil {
 		return -1, err
@@ -136,8 +142,47 @@ func (u *udpSock) writeTo(p []byte, to netip.AddrPort) (int, error) {
 	}
 	d := u.h.net.newPacket(pDatagram, u.h, netip.AddrPortFrom(src, u.addr.Port()), dst)
 	d.setData(p)
-	u.h.net.w.At(u.h.net.arrival(u.rand), d)
+	u.h.net.sendDatagram(d, u.rand)
 	return len(p), nil
+}
+
+// sendDatagram puts a datagram on the network: the rules judge it, then
+// the link may lose it, hold it back (reorder) or deliver it twice. Random
+// draws, in this order and only for the impairments that are on: loss,
+// jitter, reordering, duplication (and the copy's jitter and reordering).
+func (n *Network) sendDatagram(d *packet, r *sim.Rand) {
+	v, in := n.judge(d)
+	switch v {
+	case Drop:
+		n.release(d)
+		return
+	case Held:
+		in.hold(d)
+		return
+	}
+	l := n.linkFrom(d.src, d.to.Addr())
+	if r.Chance(l.cfg.UDPLoss) {
+		n.emitPacket(KindFaultLoss, d, "")
+		n.release(d)
+		return
+	}
+	n.scheduleDatagram(l, d, v.Delay(), r)
+	if r.Chance(l.cfg.UDPDup) {
+		n.emitPacket(KindFaultDup, d, "")
+		n.scheduleDatagram(l, d.clone(), v.Delay(), r)
+	}
+}
+
+// scheduleDatagram schedules a datagram's arrival over l, extra later, and
+// sometimes later still (reordering).
+func (n *Network) scheduleDatagram(l *link, d *packet, extra time.Duration, r *sim.Rand) {
+	at := l.arrival(n.w.Now(), len(d.data), UDPHeader, r).Add(extra)
+	if r.Chance(l.cfg.UDPReorder) {
+		late := l.reorderDelay(r)
+		n.emitPacket(KindFaultReorder, d, "+"+late.String())
+		at = at.Add(late)
+	}
+	n.w.At(at, d)
 }
 
 // source is the datagram's source address: the bound one, or the host's
