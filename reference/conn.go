@@ -30,6 +30,8 @@ type Conn struct {
 	listed     bool
 	pfd        int                      // this poll's entry for sock in Manager.pfds, or -1
 	children   map[netip.AddrPort]*Conn // UDP listener: live children by peer address
+	dnsConn    *Conn                    // RESOLVING: the internal entry doing its lookup
+	dns        *lookup                  // set on that internal entry (Next never returns it)
 }
 
 // Send is mg_send (D-SEND-1): it appends p to SendMbuf and updates the last
@@ -54,10 +56,15 @@ func (c *Conn) Printf(format string, args ...any) int {
 // SetTimer is mg_set_timer (D-TIMER-1): it stores t, an absolute time in
 // seconds comparable with [Manager.Time], and returns the previous value. A
 // timer fires when it is > 0 and a poll's time reaches it; so t <= 0
-// disarms. The value is stored as given, as in C.
+// disarms. The value is stored as given, as in C. On a RESOLVING
+// connection the value is also set on its lookup, whose expiry ends the
+// resolution with TIMER, CONNECT(-1) and CLOSE (D-TIMER-7).
 func (c *Conn) SetTimer(t float64) float64 {
 	prev := c.timer
 	c.timer = t
+	if c.Flags&FlagResolving != 0 && c.dnsConn != nil {
+		c.dnsConn.timer = t
+	}
 	return prev
 }
 
@@ -83,7 +90,9 @@ func (c *Conn) LocalAddr() netip.AddrPort {
 }
 
 // ID is the connection's number within its manager: 1 for the first
-// connection listed, and so on. Failed Bind or Connect calls use no number.
+// connection listed, and so on (a connection to a host name gets its
+// number when Connect returns it). Failed Bind or Connect calls use no
+// number.
 func (c *Conn) ID() uint64 { return c.id }
 
 // Origin says how the connection was made.
@@ -111,6 +120,9 @@ func (c *Conn) recvAvail(max int) int {
 // receive limit and not a UDP child; write while connecting (unless TLS
 // wants to read), or when output is queued and it is not connecting.
 func (c *Conn) pollEvents() int16 {
+	if c.dns != nil {
+		return PollIn // a lookup: readable when answered
+	}
 	var ev int16
 	if c.RecvMbuf.len < c.RecvMbufLimit && !c.isUDPChild() {
 		ev |= PollIn

@@ -103,11 +103,46 @@
 // [*HandlerPanicError] naming the connection and the event. The manager is
 // left consistent: Free still works.
 //
+// # Host names
+//
+// When the Sockets also implement [Resolver] (simnet's Host does),
+// [Manager.Connect] takes host names, with 6.18's resolver path (B2,
+// D-CONNECT-6, D-FIRST-3, D-TIMER-7):
+//
+//   - The connection comes back with RESOLVING set and is not listed:
+//     no POLL, and [Manager.Next] does not return it.
+//   - When the lookup succeeds (in the poll that finds its answer), it is
+//     listed with CONNECTING and goes on as for a numeric address; its
+//     first POLL comes in the next poll.
+//   - When the lookup fails (no such name), the connection gets CONNECT
+//     with -1 and then CLOSE in the same call, in the next poll, without
+//     any POLL before; an answer without an IPv4 address fails it at
+//     once. Neither CONNECT nor CLOSE is preceded by CLOSE_IMMEDIATELY,
+//     as resolve_cb calls the handler directly.
+//   - When the lookup times out ([Options.ResolveTimeout], 5s by default,
+//     or a timer set on the resolving connection, which 6.18 copies to its
+//     DNS connection), the next poll gives TIMER with the current time,
+//     then CONNECT(-1), then CLOSE. The connection's own timer field keeps
+//     its value, as in C.
+//
+// The lookup holds the place of Mongoose's internal DNS connection in the
+// list, so these events come at that place in the walk, but it is never
+// returned by Next, gets no number, and its work is not counted in Poll's
+// return value (in C the DNS connection's own events are counted).
+//
+// Without a Resolver, Connect returns an error for a host name.
+//
 // # Out of scope
 //
-// Host-name resolution (Connect returns an error for host names; a
-// resolver will be an optional extension of [Sockets]), SSL/TLS,
-// mg_broadcast, protocol handlers (HTTP, MQTT, ...), IPv6 addresses (as in
-// the default build), several interfaces per manager, and mg_add_sock on
-// an existing socket.
+// SSL/TLS, mg_broadcast, protocol handlers (HTTP, MQTT, ...), IPv6
+// addresses (as in the default build), several interfaces per manager,
+// mg_add_sock on an existing socket, and the hosts file (a name such as
+// "localhost" goes to the Resolver like any other).
+//
+// # A hostile network
+//
+// The core treats EAGAIN, EWOULDBLOCK, EINTR and EINPROGRESS from any call
+// as "would block", a short read or write as what it is, and an error from
+// Poll as "nothing ready" (select returning -1 in C). So it runs unchanged
+// over simnet's syscall adversary, which returns exactly those.
 package reference

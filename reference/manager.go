@@ -4,13 +4,18 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"time"
 )
 
 // Options configures a Manager. The zero value is Mongoose's default build.
 type Options struct {
 	TCPIOSize int // MG_TCP_IO_SIZE; zero: 1460
 	UDPIOSize int // MG_UDP_IO_SIZE; zero: 1460
-	_         struct{}
+	// ResolveTimeout bounds a host-name lookup: one not answered by then
+	// ends with TIMER, CONNECT(-1) and CLOSE (D-TIMER-7). Zero: 5s, as
+	// Mongoose's resolver.
+	ResolveTimeout time.Duration
+	_              struct{}
 }
 
 // defaultIOSize is MG_TCP_IO_SIZE and MG_UDP_IO_SIZE (D-RECV-2).
@@ -30,24 +35,31 @@ var ErrFreed = errors.New("reference: manager is freed")
 // A Manager is not safe for concurrent use; everything happens on the
 // goroutine that calls Poll.
 type Manager struct {
-	s            Sockets
-	tcpIO, udpIO int
-	head         *Conn
-	lastID       uint64
-	polls        int
-	pollIndex    int
-	numCalls     int
-	busy         bool // inside Poll or Free: nested calls do nothing
-	freed        bool
-	pfds         []PollFD    // the poll set, reused
-	fdEntry      map[int]int // descriptor -> index in pfds, reused
-	printBuf     []byte      // Printf scratch, reused
+	s              Sockets
+	tcpIO, udpIO   int
+	head           *Conn
+	lastID         uint64
+	polls          int
+	pollIndex      int
+	numCalls       int
+	busy           bool // inside Poll or Free: nested calls do nothing
+	freed          bool
+	pfds           []PollFD    // the poll set, reused
+	fdEntry        map[int]int // descriptor -> index in pfds, reused
+	printBuf       []byte      // Printf scratch, reused
+	res            Resolver    // s, if it resolves host names
+	resolveTimeout float64     // seconds
 }
 
 // NewManager is mg_mgr_init: a manager with no connections, doing its IO
 // and reading its time through s. IO sizes of zero or less mean 1460.
 func NewManager(s Sockets, opts Options) *Manager {
 	m := &Manager{s: s, tcpIO: opts.TCPIOSize, udpIO: opts.UDPIOSize, fdEntry: map[int]int{}}
+	m.res, _ = s.(Resolver)
+	m.resolveTimeout = opts.ResolveTimeout.Seconds()
+	if opts.ResolveTimeout <= 0 {
+		m.resolveTimeout = defaultResolveTimeout.Seconds()
+	}
 	if m.tcpIO <= 0 {
 		m.tcpIO = defaultIOSize
 	}
@@ -64,12 +76,19 @@ func (m *Manager) Time() float64 { return float64(m.s.Now()) / 1e9 }
 func (m *Manager) timeT() int64 { return m.s.Now() / 1e9 }
 
 // Next is mg_next (B2): Next(nil) is the newest connection, Next(c) the one
-// listed after c, nil at the end. A closed connection is no longer listed.
+// listed after c, nil at the end. A closed connection is no longer listed,
+// and neither is one still resolving its host name. (Mongoose lists the
+// resolver's internal DNS connection; its entry here, which holds the
+// lookup's place in the walk, is skipped.)
 func (m *Manager) Next(c *Conn) *Conn {
-	if c == nil {
-		return m.head
+	n := m.head
+	if c != nil {
+		n = c.next
 	}
-	return c.next
+	for n != nil && n.dns != nil {
+		n = n.next
+	}
+	return n
 }
 
 // PollIndex is the index (from 1) of the poll running now, and 0 outside
@@ -134,8 +153,17 @@ func (m *Manager) Connect(addr string, h Handler) (*Conn, error) {
 // connect to addr ("tcp://ip:port" or "udp://ip:port"; a bare "ip:port" is
 // TCP) and lists a connection with CONNECTING set. It never reports the
 // result itself: CONNECT comes from a later poll, also when the socket
-// could not even be created. It returns an error, and lists nothing, only
-// when addr does not parse, or names a host (no resolver is wired yet).
+// could not even be created.
+//
+// A host name ("tcp://name:port") needs the [Resolver] extension of the
+// Sockets: the connection is returned with RESOLVING set and is not listed
+// until the lookup succeeds (B2, D-CONNECT-6); then it connects as for a
+// numeric address. A failed lookup gives CONNECT(-1) and CLOSE without any
+// POLL; one not answered within Options.ResolveTimeout (or by a timer set
+// on the connection) gives TIMER, CONNECT(-1) and CLOSE (D-TIMER-7).
+//
+// It returns an error, and lists nothing, when addr does not parse, or
+// names a host without a resolver, or the lookup cannot start.
 func (m *Manager) ConnectOpt(addr string, h Handler, o ConnOpts) (*Conn, error) {
 	if m.freed {
 		return nil, ErrFreed
@@ -144,13 +172,19 @@ func (m *Manager) ConnectOpt(addr string, h Handler, o ConnOpts) (*Conn, error) 
 	if err != nil {
 		return nil, err
 	}
-	if a.host != "" {
-		return nil, fmt.Errorf("reference: connect %q: host name %q needs a resolver, which is not wired yet", addr, a.host)
+	if a.host != "" && m.res == nil {
+		return nil, fmt.Errorf("reference: connect %q: host name %q needs a resolver, which these sockets do not offer", addr, a.host)
 	}
 	c := m.newConn(h, o.UserData, o.Flags&allowedAtCreation, OriginConnect)
 	c.sa = a.addr
 	if a.udp {
 		c.Flags |= FlagUDP
+	}
+	if a.host != "" {
+		if err := m.resolve(c, a.host, addr); err != nil {
+			return nil, err
+		}
+		return c, nil
 	}
 	m.doConnect(c)
 	return c, nil
@@ -195,11 +229,19 @@ func (m *Manager) newConn(h Handler, userData any, f Flags, o Origin) *Conn {
 	}
 }
 
-// addConn is mg_add_conn (B1): the connection gets its id and goes to the
-// head of the list.
+// addConn is mg_add_conn (B1): the connection gets its id (unless it got
+// one when it started resolving) and goes to the head of the list.
 func (m *Manager) addConn(c *Conn) {
-	m.lastID++
-	c.id, c.listed = m.lastID, true
+	if c.id == 0 {
+		m.lastID++
+		c.id = m.lastID
+	}
+	m.link(c)
+}
+
+// link puts c at the head of the list.
+func (m *Manager) link(c *Conn) {
+	c.listed = true
 	c.next = m.head
 	if m.head != nil {
 		m.head.prev = c

@@ -52,6 +52,9 @@ func (m *Manager) buildPollSet() (earliest float64) {
 		if c.timer > 0 && (earliest == 0 || c.timer < earliest) {
 			earliest = c.timer
 		}
+		if c.dns != nil && c.dns.deadline > 0 && (earliest == 0 || c.dns.deadline < earliest) {
+			earliest = c.dns.deadline
+		}
 	}
 	return earliest
 }
@@ -137,6 +140,10 @@ func (m *Manager) fdFlags(c *Conn, ready bool) int {
 // handleConn is mg_mgr_handle_conn (B9, H5): close check, TIMER and POLL;
 // connect completion; one accept, one datagram or a read loop; one write.
 func (m *Manager) handleConn(c *Conn, fd int, now float64) {
+	if c.dns != nil {
+		m.serveLookup(c, fd, now)
+		return
+	}
 	if !m.ifPoll(c, now) {
 		return
 	}
@@ -190,6 +197,10 @@ func (m *Manager) fireTimer(c *Conn, now float64) {
 // D-CLOSE-6); then CLOSE_IMMEDIATELY, unlink, release the socket, CLOSE,
 // and free the buffers.
 func (m *Manager) closeConn(c *Conn) {
+	if c.dns != nil {
+		m.failLookup(c) // the DNS connection's CLOSE: resolve_cb's failure path
+		return
+	}
 	if c.sock != invalidSocket && m.doRecv(c) == recvThrottled {
 		c.Flags |= FlagRecvAndClose
 		return

@@ -41,10 +41,11 @@ const (
 //     negative timeout (Mongoose never waits forever) and reads readiness
 //     the way select(2) does on Linux: readable is PollIn, PollHup or
 //     PollErr; writable is PollOut or PollErr.
+//   - Poll may fail (EINTR, for example): the Manager then serves the poll
+//     as if nothing were ready.
 //
-// A host-name resolver is not part of this interface yet; it will be an
-// optional extension (a second interface that a Sockets may also
-// implement), so existing implementations keep working.
+// Host names need the optional [Resolver] extension, which a Sockets may
+// also implement; without it Connect rejects them.
 type Sockets interface {
 	Now() int64 // nanoseconds since the network's epoch; mg_time() is Now()/1e9
 	ListenTCP(addr netip.AddrPort) (int, error)
