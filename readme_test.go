@@ -41,5 +41,5 @@ func Example_readme() {
 		cli.Poll(10)
 	}
 	// Output:
-	// t=0.015000 got "hello, simulated world\n"
+	// t=0.015020 got "hello, simulated world\n"
 }

@@ -19,7 +19,7 @@ import (
 func Example_hostNames() {
 	w := sim.New(sim.Options{Seed: 1})
 	defer w.Close()
-	n, _ := simnet.New(w, simnet.Config{Latency: 10 * time.Millisecond, DNSLatency: 5 * time.Millisecond})
+	n, _ := simnet.New(w, simnet.Config{Latency: 10 * time.Millisecond, DNSLatency: 5 * time.Millisecond, PollCost: -1})
 	client, _ := n.AddHost("client", netip.MustParseAddr("10.0.0.1"))
 	server, _ := n.AddHost("server", netip.MustParseAddr("10.0.0.2"))
 	server.ListenTCP(netip.MustParseAddrPort("10.0.0.2:80"))

@@ -37,6 +37,9 @@ func newSimEnv(t *testing.T, cfg simnet.Config, o reference.Options) *simEnv {
 	if cfg.Latency == 0 {
 		cfg.Latency = 10 * time.Millisecond
 	}
+	if cfg.PollCost == 0 {
+		cfg.PollCost = -1 // these tests pin the resolver's timing to the poll
+	}
 	if cfg.DNSLatency == 0 {
 		cfg.DNSLatency = 5 * time.Millisecond
 	}

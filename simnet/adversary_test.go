@@ -98,7 +98,7 @@ func TestAdversaryRefusals(t *testing.T) {
 // it hides all, it returns EINTR at once. It returns EINTR on its own too,
 // never twice in a row.
 func TestAdversaryPoll(t *testing.T) {
-	e := newEnv(t, 1, simnet.Config{})
+	e := newEnv(t, 1, simnet.Config{PollCost: -1})
 	var fds []simnet.PollFD
 	for range 3 {
 		fds = append(fds, simnet.PollFD{FD: must(t)(e.a.OpenUDP()), Events: simnet.PollOut})

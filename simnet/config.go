@@ -16,6 +16,7 @@ const (
 	DefaultRTO            = 200 * time.Millisecond
 	DefaultReorderDelay   = 10 * time.Millisecond
 	DefaultTCPUserTimeout = 60 * time.Second
+	DefaultPollCost       = 10 * time.Microsecond
 	DefaultDNSLatency     = time.Millisecond
 	DefaultDNSTimeout     = 10 * time.Second
 )
@@ -97,6 +98,14 @@ type Config struct {
 	// take longer fails with ETIMEDOUT at DNSTimeout. Zero: 10s.
 	DNSTimeout time.Duration
 
+	// PollCost is the virtual time a [Host.Poll] takes when it returns at
+	// once (something was ready, or the timeout was 0). On a real machine a
+	// program that polls in a busy loop — Mongoose does after a peer's EOF
+	// while its own output waits — burns real time; without a cost such a
+	// loop would stop virtual time, and with it the retransmission that
+	// would end the loop. Zero: 10µs; negative: none.
+	PollCost time.Duration
+
 	// Adversary is the syscall adversary of every host (see [Adversary]);
 	// [Host.SetAdversary] changes one host's. Zero: off.
 	Adversary Adversary
@@ -164,6 +173,7 @@ func (c Config) withDefaults() (Config, error) {
 	c.TCPUserTimeout = orDefault(c.TCPUserTimeout, DefaultTCPUserTimeout)
 	c.DNSLatency = orDefault(c.DNSLatency, DefaultDNSLatency)
 	c.DNSTimeout = orDefault(c.DNSTimeout, DefaultDNSTimeout)
+	c.PollCost = orDefault(c.PollCost, DefaultPollCost)
 	return c, nil
 }
 

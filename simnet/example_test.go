@@ -43,5 +43,5 @@ func Example() {
 	// Output:
 	// connected at 0.020000000s error <nil>
 	// accepted 10.0.0.1:40000 at 0.030000000s
-	// read "hello" at 0.030000000s
+	// read "hello" at 0.030010000s
 }

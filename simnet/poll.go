@@ -64,20 +64,40 @@ func (h *Host) Poll(fds []PollFD, timeout time.Duration) (int, error) {
 		return 0, syscall.EINTR
 	}
 	h.polls++
-	if timeout == 0 {
-		return h.scan(fds)
-	}
 	p := w.Current()
+	if timeout == 0 {
+		return h.charge(p, fds, w.Now())
+	}
 	if p == nil {
 		return 0, ErrPollInAction
 	}
 	return h.block(p, fds, h.deadline(timeout))
 }
 
+// charge makes a poll that returns at once take Config.PollCost of virtual
+// time (when called by a process), then scans: what became ready meanwhile
+// is reported too. deadline is when a blocking poll would give up.
+func (h *Host) charge(p *sim.Proc, fds []PollFD, deadline sim.Time) (int, error) {
+	if cost := h.net.cfg.PollCost; cost > 0 && p != nil {
+		p.Sleep(cost)
+		if err := h.net.w.Err(); err != nil {
+			return 0, err
+		}
+	}
+	n, err := h.scan(fds)
+	if n == 0 && err == nil && h.net.w.Now() < deadline {
+		return h.block(p, fds, deadline)
+	}
+	return n, err
+}
+
 // block scans, and parks p until something is ready or deadline passes.
 // Spurious wake-ups only lead to another scan.
 func (h *Host) block(p *sim.Proc, fds []PollFD, deadline sim.Time) (int, error) {
 	w := h.net.w
+	if n, err := h.scan(fds); n > 0 || err != nil {
+		return h.charge(p, fds, deadline) // ready at once: the call still takes its time
+	}
 	for {
 		if n, err := h.scan(fds); n > 0 || err != nil || w.Now() >= deadline {
 			return n, err

@@ -68,8 +68,8 @@ func TestPollZeroTimeout(t *testing.T) {
 	lfd := must(t)(e.b.ListenTCP(srvAddr))
 	must(t)(e.a.DialTCP(srvAddr))
 	fds := []simnet.PollFD{{FD: lfd, Events: simnet.PollIn}}
-	if n, err := e.b.Poll(fds, 0); n != 0 || err != nil || e.now() != 0 {
-		t.Fatalf("Poll(0) = %d, %v at %v", n, err, e.now())
+	if n, err := e.b.Poll(fds, 0); n != 0 || err != nil || e.now() != simnet.DefaultPollCost {
+		t.Fatalf("Poll(0) = %d, %v at %v; want 0 after the poll's cost", n, err, e.now())
 	}
 	// Also from a scheduled action.
 	var got int
@@ -242,5 +242,34 @@ func TestPollKilledProcess(t *testing.T) {
 	e.run()
 	if got := simnet.WaiterCount(e.b, lfd); got != 0 || !p.Done() {
 		t.Fatalf("%d registrations after the kill (done %v)", got, p.Done())
+	}
+}
+
+// A poll that returns at once takes Config.PollCost of virtual time, so a
+// busy loop of polls lets time (and retransmissions) go on; a poll that
+// blocks takes only its wait; a negative cost turns it off.
+func TestPollCost(t *testing.T) {
+	e := newEnv(t, 1, simnet.Config{Latency: L, PollCost: 3 * time.Microsecond})
+	lfd := must(t)(e.b.ListenTCP(srvAddr))
+	fds := []simnet.PollFD{{FD: lfd, Events: simnet.PollIn}}
+	for i := 1; i <= 5; i++ {
+		e.b.Poll(fds, 0)
+		if want := time.Duration(i) * 3 * time.Microsecond; e.now() != want {
+			t.Fatalf("after %d busy polls: %v, want %v", i, e.now(), want)
+		}
+	}
+	start := e.now()
+	must(t)(e.a.DialTCP(srvAddr))
+	if n, _ := e.b.Poll(fds, time.Second); n != 1 || e.now() != start+3*L {
+		t.Fatalf("blocking poll: %d ready at %v, want 1 at %v (the accept queue fills at 3L, no cost on top)", n, e.now(), start+3*L)
+	}
+	if n, _ := e.b.Poll(fds, time.Second); n != 1 || e.now() != start+3*L+3*time.Microsecond {
+		t.Fatalf("poll with the listener already ready: %d at %v, want its cost", n, e.now())
+	}
+	off := newEnv(t, 1, simnet.Config{Latency: L, PollCost: -1})
+	lfd = must(t)(off.b.ListenTCP(srvAddr))
+	off.b.Poll([]simnet.PollFD{{FD: lfd, Events: simnet.PollIn}}, 0)
+	if off.now() != 0 {
+		t.Fatalf("PollCost -1: time moved to %v", off.now())
 	}
 }

@@ -94,6 +94,7 @@ var profileKeys = []profileKey{
 	{"tcp_user_timeout", func(c *Config) any { return &c.TCPUserTimeout }, false},
 	{"dns_latency", func(c *Config) any { return &c.DNSLatency }, false},
 	{"dns_timeout", func(c *Config) any { return &c.DNSTimeout }, false},
+	{"poll_cost", func(c *Config) any { return &c.PollCost }, false},
 	{"adversary.short_reads", func(c *Config) any { return &c.Adversary.ShortReads }, false},
 	{"adversary.short_writes", func(c *Config) any { return &c.Adversary.ShortWrites }, false},
 	{"adversary.eagain", func(c *Config) any { return &c.Adversary.EAGAIN }, false},

@@ -129,7 +129,7 @@ func genProfile(t *rapid.T) simnet.Profile {
 		UDPReorder: prob("reorder"), ReorderDelay: dur("reorder delay"), TCPLoss: prob("tcp loss"), RTO: dur("rto"),
 		MaxSegment: maxSeg, SendBuffer: size("send", 1<<30), RecvBuffer: size("recv", 1<<30),
 		Backlog: size("backlog", 1000), SYNRetries: size("retries", 30), TCPUserTimeout: dur("user timeout"),
-		DNSLatency: dur("dns latency"), DNSTimeout: dur("dns timeout"),
+		DNSLatency: dur("dns latency"), DNSTimeout: dur("dns timeout"), PollCost: dur("poll cost"),
 		Adversary: simnet.Adversary{
 			ShortReads: prob("short reads"), ShortWrites: prob("short writes"), EAGAIN: prob("eagain"),
 			EINTR: prob("eintr"), HideReady: prob("hide"), PollEINTR: prob("poll eintr"), LateConnect: prob("late"),

@@ -447,7 +447,7 @@ func TestCloseWhileConnecting(t *testing.T) {
 // Short writes: Write takes what fits in the send buffer, EAGAIN when full,
 // and PollOut comes back when acknowledgements free room.
 func TestShortWritesAndBackpressure(t *testing.T) {
-	e := newEnv(t, 1, simnet.Config{Latency: L, SendBuffer: 1000, RecvBuffer: 600})
+	e := newEnv(t, 1, simnet.Config{Latency: L, SendBuffer: 1000, RecvBuffer: 600, PollCost: -1})
 	_, cfd, sfd := e.connect()
 	if n, err := e.a.Write(cfd, make([]byte, 1500)); n != 1000 || err != nil {
 		t.Fatalf("Write = %d, %v, want a short 1000", n, err)
