@@ -143,7 +143,31 @@ func (c *Checker) ioSizes(cs *connState, e *Event) {
 		c.udpSizes(cs, e)
 		return
 	}
-	if (e.Ev == EvRecv || e.Ev == EvSend) && c.eval(rBUF8) && e.DataInt > int64(c.opts.TCPIOSize) {
-		c.fail(rBUF8, cs.id, "TCP "+e.Ev.String()+" of "+itoa(e.DataInt)+" bytes: a read or write moves at most "+itoa(int64(c.opts.TCPIOSize)))
+	if (e.Ev == EvRecv || e.Ev == EvSend) && c.eval(rBUF8) && e.DataInt > c.maxIO(cs, e) {
+		c.fail(rBUF8, cs.id, "TCP "+e.Ev.String()+" of "+itoa(e.DataInt)+" bytes: a read or write moves at most "+itoa(int64(c.opts.TCPIOSize))+
+			" (a read more only into spare capacity the handler left in recv_mbuf)")
 	}
+	if e.Ev == EvRecv {
+		cs.readChunk, cs.readPoll = c.maxIO(cs, e), e.Poll
+		cs.recvSize = e.RecvLen
+	}
+}
+
+// maxIO is the most one TCP read or write may move. A write moves at most
+// TCPIOSize. A read fills the free capacity of recv_mbuf after growing it
+// to fit one chunk (D-RECV-2): the chunk starts at TCPIOSize in each poll's
+// read loop, and becomes the free capacity it found, which is more than the
+// chunk only when removals left spare capacity since the buffer was last
+// trimmed, at the previous read (A13: trimmed to recv_len; A10: removes
+// never shrink it). mg_do_recv keeps that larger chunk for the rest of its
+// loop.
+func (c *Checker) maxIO(cs *connState, e *Event) int64 {
+	chunk := int64(c.opts.TCPIOSize)
+	if e.Ev != EvRecv {
+		return chunk
+	}
+	if cs.readPoll == e.Poll && e.Has&HasPoll != 0 {
+		chunk = max(chunk, cs.readChunk)
+	}
+	return max(chunk, cs.recvSize-(e.RecvLen-e.DataInt))
 }

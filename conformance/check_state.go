@@ -114,6 +114,9 @@ type flagState struct {
 	handlerSAC bool // the same for SEND_AND_CLOSE
 	lastError  bool // the last event was a failed CONNECT or SEND
 	faultMark  int64
+	recvSize   int64 // recv_mbuf's capacity as 6.18 leaves it: trimmed to recv_len at each RECV (A13), never shrunk by removes (A10)
+	readChunk  int64 // the read size 6.18's read loop has reached in poll readPoll (mg_do_recv reuses it)
+	readPoll   int64
 }
 
 type timerState struct {
