@@ -22,6 +22,12 @@ type RunOptions struct {
 	Rules Profile
 	// Net names the network profile. Zero: "lan".
 	Net string
+	// Profile, if set, is the network to run on instead of a named one
+	// (for example one read from a file with simnet.ParseProfile); Net is
+	// then only its name in reports, and ProfileFile where it came from, for
+	// the replay command.
+	Profile     *simnet.Profile
+	ProfileFile string
 	// Trace, if set, receives the run's JSONL trace.
 	Trace io.Writer
 	// Digest asks for the SHA-256 of the run's JSONL trace in
@@ -80,8 +86,9 @@ type Result struct {
 	SimTime sim.Time
 	Steps   uint64
 	// Digest is the hex SHA-256 of the trace, when RunOptions.Digest asked.
-	Digest string
-	replay string
+	Digest      string
+	replay      string
+	profileFile string
 }
 
 // OK reports whether the run met every expectation and broke no rule.
@@ -89,8 +96,12 @@ func (r *Result) OK() bool { return len(r.Failures) == 0 && (r.Check == nil || r
 
 // Replay is the one command that reproduces this run.
 func (r *Result) Replay() string {
-	return fmt.Sprintf("%s --impl %s --scenario %s --seed %d --profile %s --rules %s",
-		r.replay, r.Impl, r.Scenario.ID, r.Seed, r.Net, r.Rules)
+	net := "--profile " + r.Net
+	if r.profileFile != "" {
+		net = "--profile-file " + r.profileFile
+	}
+	return fmt.Sprintf("%s --impl %s --scenario %s --seed %d %s --rules %s",
+		r.replay, r.Impl, r.Scenario.ID, r.Seed, net, r.Rules)
 }
 
 // Summary is a short deterministic description of what went wrong, empty
@@ -119,6 +130,10 @@ func RunScenario(impl Impl, s Scenario, seed sim.Seed, o RunOptions) *Result {
 	o = o.withDefaults()
 	res := &Result{Scenario: s, Impl: impl.Name(), Seed: seed, Net: o.Net, Rules: o.Rules, replay: o.Replay}
 	prof, ok := LookupNetProfile(o.Net)
+	if o.Profile != nil {
+		prof, ok = *o.Profile, true
+		res.Net, res.profileFile = prof.Name, o.ProfileFile
+	}
 	if !ok {
 		res.Failures = append(res.Failures, fmt.Sprintf("harness: unknown network profile %q", o.Net))
 		return res
@@ -130,6 +145,7 @@ func RunScenario(impl Impl, s Scenario, seed sim.Seed, o RunOptions) *Result {
 		return res
 	}
 	env := &Env{Seed: seed, World: w, Net: network, Rand: w.Rand("scenario " + s.ID), impl: impl, t: newTracer(), extra: o.ExtraPolls}
+	network.Observe(env.t.observe)
 	checker := NewChecker(CheckOptions{Profile: o.Rules, PollClock: true})
 	env.t.addSink(checker.Add)
 	out := o.Trace

@@ -23,9 +23,9 @@ type Scenario struct {
 	// Deadline is the simulated time the scenario must finish within.
 	// Zero: 120s.
 	Deadline time.Duration
-	// Nets restricts the network profiles the scenario runs on (by name).
-	// Nil: every profile.
-	Nets []string
+	// Needs says what the scenario requires of a network; it is skipped on
+	// profiles that lack it. Zero: it runs on every profile.
+	Needs Need
 	// Setup builds the scenario on a fresh Env and starts its processes.
 	Setup func(e *Env)
 }
@@ -37,17 +37,23 @@ func (s Scenario) deadline() time.Duration {
 	return s.Deadline
 }
 
-// runsOn reports whether the scenario runs on network profile net.
-func (s Scenario) runsOn(net string) bool {
-	if s.Nets == nil {
-		return true
+// Need is a set of requirements a scenario has of its network.
+type Need uint8
+
+// Requirements.
+const (
+	// NeedReliableDatagrams: no UDP loss, duplication or reordering (the
+	// scenario checks exact datagram semantics).
+	NeedReliableDatagrams Need = 1 << iota
+)
+
+// runsOn reports whether the scenario runs on network profile p.
+func (s Scenario) runsOn(p simnet.Profile) bool {
+	c := p.Config
+	if s.Needs&NeedReliableDatagrams != 0 && (c.UDPLoss > 0 || c.UDPDup > 0 || c.UDPReorder > 0) {
+		return false
 	}
-	for _, n := range s.Nets {
-		if n == net {
-			return true
-		}
-	}
-	return false
+	return true
 }
 
 var registry []Scenario
@@ -93,37 +99,13 @@ func lessID(a, b string) bool {
 	return len(as) < len(bs)
 }
 
-// NetProfile is a named network the suite runs scenarios on.
-type NetProfile struct {
-	Name   string
-	Title  string
-	Config simnet.Config
-}
-
 // NetProfiles returns the network profiles scenarios run on, in a fixed
-// order.
-func NetProfiles() []NetProfile {
-	return []NetProfile{
-		{Name: "lan", Title: "200µs latency with jitter, segments of 536-1460 bytes", Config: simnet.Config{
-			Latency: 200 * time.Microsecond, Jitter: 100 * time.Microsecond, MinSegment: 536, MaxSegment: 1460}},
-		{Name: "wan", Title: "30ms latency with 10ms jitter, segments of 100-1460 bytes, 16 KiB buffers", Config: simnet.Config{
-			Latency: 30 * time.Millisecond, Jitter: 10 * time.Millisecond, MinSegment: 100, MaxSegment: 1460,
-			SendBuffer: 16 << 10, RecvBuffer: 16 << 10}},
-		{Name: "chop", Title: "1ms latency, segments of 1-100 bytes, 4 KiB buffers (short writes)", Config: simnet.Config{
-			Latency: time.Millisecond, Jitter: time.Millisecond, MinSegment: 1, MaxSegment: 100,
-			SendBuffer: 4 << 10, RecvBuffer: 4 << 10}},
-	}
-}
+// order: simnet's named profiles (lan, wan, lossy, flaky, chop, slow,
+// adversary).
+func NetProfiles() []simnet.Profile { return simnet.Profiles() }
 
 // LookupNetProfile finds a network profile by name.
-func LookupNetProfile(name string) (NetProfile, bool) {
-	for _, p := range NetProfiles() {
-		if p.Name == name {
-			return p, true
-		}
-	}
-	return NetProfile{}, false
-}
+func LookupNetProfile(name string) (simnet.Profile, bool) { return simnet.LookupProfile(name) }
 
 // NetProfileNames lists the profile names in order.
 func NetProfileNames() []string {

@@ -58,14 +58,21 @@ func (r *request) handle(c Conn, ev Ev, d Data) {
 	}
 }
 
-// replyServer answers the first RECV on each connection with reply and then
-// applies flags.
+// replyServer answers each connection's request — everything up to its
+// first newline, however many RECVs it takes to arrive — with reply, and
+// then applies flags.
 func replyServer(reply []byte, flags uint32) Handler {
+	answered := map[Conn]bool{}
 	return func(c Conn, ev Ev, d Data) {
-		if ev != EvRecv {
+		if ev != EvRecv || answered[c] {
 			return
 		}
-		c.Remove(len(c.RecvBuf()))
+		i := bytes.IndexByte(c.RecvBuf(), '\n')
+		if i < 0 {
+			return
+		}
+		answered[c] = true
+		c.Remove(i + 1)
 		c.Send(reply)
 		c.SetFlags(c.Flags() | flags)
 	}
@@ -242,5 +249,5 @@ func closeWhileConnecting(e *Env) {
 // closeInRecv: the server queues a reply and sets CLOSE_IMMEDIATELY in the
 // same RECV; the client must get nothing.
 func closeInRecv(e *Env) {
-	requestReply(e, []byte("x"), []byte("never sent"), nil, FlagCloseImmediately)
+	requestReply(e, []byte("x\n"), []byte("never sent"), nil, FlagCloseImmediately)
 }

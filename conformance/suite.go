@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mgsim/mgsim/sim"
+	"github.com/mgsim/mgsim/simnet"
 )
 
 // SuiteOptions configure a run of many scenarios over seeds and network
@@ -15,6 +16,10 @@ type SuiteOptions struct {
 	Scenarios []Scenario // nil: the whole catalogue
 	Seeds     []sim.Seed // nil: 1..10
 	Nets      []string   // nil: every profile (each scenario keeps only those it allows)
+	// Profile, if set, is the one network to run on (Nets is ignored), for
+	// example a custom profile read from ProfileFile.
+	Profile     *simnet.Profile
+	ProfileFile string
 	Rules     Profile
 	// Jobs is how many runs go at once. Zero: GOMAXPROCS. The results, and
 	// everything derived from them, are the same for any value.
@@ -74,7 +79,7 @@ func RunSuite(impl Impl, o SuiteOptions) *SuiteResult {
 	for i, s := range o.Scenarios {
 		res.Scenarios = append(res.Scenarios, &ScenarioResult{Scenario: s})
 		for _, net := range o.Nets {
-			if !s.runsOn(net) {
+			if !s.runsOn(o.profile(net)) {
 				continue
 			}
 			for _, seed := range o.Seeds {
@@ -110,6 +115,9 @@ func (o SuiteOptions) withDefaults() SuiteOptions {
 	if o.Seeds == nil {
 		o.Seeds = SeedRange(1, 10)
 	}
+	if o.Profile != nil {
+		o.Nets = []string{o.Profile.Name}
+	}
 	if o.Nets == nil {
 		o.Nets = NetProfileNames()
 	}
@@ -117,6 +125,15 @@ func (o SuiteOptions) withDefaults() SuiteOptions {
 		o.Jobs = runtime.GOMAXPROCS(0)
 	}
 	return o
+}
+
+// profile returns the network profile named net (or the custom one).
+func (o SuiteOptions) profile(net string) simnet.Profile {
+	if o.Profile != nil {
+		return *o.Profile
+	}
+	p, _ := LookupNetProfile(net)
+	return p
 }
 
 // SeedRange returns the seeds first, first+1, ..., first+n-1.
@@ -144,7 +161,8 @@ func runJobs(impl Impl, jobs []job, o SuiteOptions, done func(job, *Result)) {
 			defer wg.Done()
 			for i := range next {
 				j := jobs[i]
-				results[i] = RunScenario(impl, j.s, j.seed, RunOptions{Rules: o.Rules, Net: j.net, MaxSteps: o.MaxSteps, WallLimit: o.WallLimit, Replay: o.Replay, Digest: o.Digest})
+				results[i] = RunScenario(impl, j.s, j.seed, RunOptions{Rules: o.Rules, Net: j.net, MaxSteps: o.MaxSteps, WallLimit: o.WallLimit, Replay: o.Replay, Digest: o.Digest,
+					Profile: o.Profile, ProfileFile: o.ProfileFile})
 				close(ready[i])
 			}
 		}()

@@ -3,6 +3,9 @@ package conformance
 import (
 	"fmt"
 	"net/netip"
+	"strings"
+
+	"github.com/mgsim/mgsim/simnet"
 )
 
 // tracer turns every handler call of every traced manager in one world into
@@ -68,6 +71,27 @@ func (t *tracer) openState() []string {
 			r.id, r.role, r.origin, r.lastEv, r.lastPoll, r.lastT, len(r.c.RecvBuf()), r.c.SendLen(), r.c.Flags(), r.c.Timer()))
 	}
 	return out
+}
+
+// observe turns the network's fault events into fault lines of the trace,
+// so that a reader sees why a connection saw what it saw.
+func (t *tracer) observe(ne simnet.Event) {
+	if !ne.IsFault() {
+		return
+	}
+	t.seq++
+	t.ev = Event{Seq: t.seq, T: ne.At.Seconds(), Ev: EvFault, Name: "FAULT", Fault: strings.TrimPrefix(ne.Kind, simnet.FaultPrefix), Detail: faultDetail(ne)}
+	t.emit()
+}
+
+// faultDetail is the event's stable text without its time (the line has
+// t) and kind (the line has fault).
+func faultDetail(ne simnet.Event) string {
+	s := ne.String()
+	if i := strings.Index(s, ne.Kind); i >= 0 {
+		s = strings.TrimSpace(s[i+len(ne.Kind):])
+	}
+	return s
 }
 
 // emit hands the current event to every sink.

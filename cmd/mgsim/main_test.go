@@ -40,6 +40,9 @@ func TestBadUsageIsOneLineAndExit2(t *testing.T) {
 		{"check", "--profile", "strict", "x"},
 		{"check", filepath.Join(dir, "missing.jsonl")},
 		{"rules", "extra"},
+		{"run", "--profile-file", filepath.Join(dir, "missing.net")},
+		{"run", "--profile-file", badProfile(t, dir)},
+		{"run", "--profile", "lan", "--profile-file", badProfile(t, dir)},
 	}
 	for _, args := range cases {
 		code, _, stderr := mgsim(t, "", args...)
@@ -74,7 +77,7 @@ func TestRunJSONIsValid(t *testing.T) {
 		OK   bool `json:"ok"`
 		Runs int  `json:"runs"`
 	}
-	if code != 0 || json.Unmarshal([]byte(out), &doc) != nil || !doc.OK || doc.Runs != 6 {
+	if code != 0 || json.Unmarshal([]byte(out), &doc) != nil || !doc.OK || doc.Runs != 2*len(conformance.NetProfileNames()) {
 		t.Fatalf("exit %d, doc %+v:\n%s", code, doc, out)
 	}
 }
@@ -140,5 +143,24 @@ func TestHelp(t *testing.T) {
 	}
 	if code, _, errs := mgsim(t, "", "run", "-h"); code != 0 || !strings.Contains(errs, "-seeds") {
 		t.Fatalf("run -h: exit %d\n%s", code, errs)
+	}
+}
+
+func badProfile(t *testing.T, dir string) string {
+	path := filepath.Join(dir, "bad.net")
+	if err := os.WriteFile(path, []byte("name = bad\nlatency = fast\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestCustomProfileFile: a profile read from a file runs, and its replay
+// command names the file.
+func TestCustomProfileFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mine.net")
+	os.WriteFile(path, []byte("# a slow, choppy link\nname = mine\nlatency = 5ms\nmin_segment = 1\nmax_segment = 50\n"), 0o644)
+	code, out, errs := mgsim(t, "", "run", "--scenario", "2.3", "--seeds", "2", "--profile-file", path)
+	if code != 0 || !strings.Contains(out, "profiles mine") || !strings.Contains(out, "2/2 runs") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mgsim/mgsim/conformance"
 	"github.com/mgsim/mgsim/sim"
+	"github.com/mgsim/mgsim/simnet"
 )
 
 // runFlags are the flags of "mgsim run".
@@ -24,6 +25,7 @@ type runFlags struct {
 	json      bool
 	junit     string
 	profiles  listFlag
+	profFile  string
 	rules     string
 	jobs      int
 	verbose   bool
@@ -40,6 +42,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.json, "json", false, "print the report as JSON")
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to FILE")
 	fs.Var(&f.profiles, "profile", "network profiles to run on ("+strings.Join(conformance.NetProfileNames(), ", ")+"; default all)")
+	fs.StringVar(&f.profFile, "profile-file", "", "run on a custom network profile read from FILE (key = value lines; see simnet.ParseProfile)")
 	fs.StringVar(&f.rules, "rules", "", "checker profile: core, mongoose-6.18 or textbook (default: what the implementation claims)")
 	fs.IntVar(&f.jobs, "jobs", runtime.GOMAXPROCS(0), "runs at once (the output is the same for any value)")
 	fs.BoolVar(&f.verbose, "v", false, "print a line for every run")
@@ -98,6 +101,15 @@ func (f *runFlags) plan() (runPlan, error) {
 	if p.opts.Nets, err = selectProfiles(f.profiles, f.trace != ""); err != nil {
 		return p, err
 	}
+	if f.profFile != "" {
+		if len(f.profiles) > 0 {
+			return p, usageErr("run: give --profile or --profile-file, not both")
+		}
+		if p.opts.Profile, err = readProfile(f.profFile); err != nil {
+			return p, err
+		}
+		p.opts.ProfileFile, p.opts.Nets = f.profFile, []string{p.opts.Profile.Name}
+	}
 	p.opts.Seeds, err = f.selectSeeds()
 	if err != nil {
 		return p, err
@@ -136,6 +148,22 @@ func selectProfiles(names []string, tracing bool) ([]string, error) {
 		}
 	}
 	return names, nil
+}
+
+// readProfile reads a custom network profile from a file.
+func readProfile(path string) (*simnet.Profile, error) {
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usageErr("run: --profile-file: %v", unwrapRead(err))
+	}
+	prof, err := simnet.ParseProfile(string(text))
+	if err != nil {
+		return nil, usageErr("run: --profile-file %s: %v", path, err)
+	}
+	if prof.Name == "" {
+		prof.Name = "custom"
+	}
+	return &prof, nil
 }
 
 func (f *runFlags) selectSeeds() ([]sim.Seed, error) {
@@ -230,7 +258,7 @@ func unwrapPath(err error) error {
 
 func runTraced(p runPlan, out io.Writer, stdout io.Writer) error {
 	r := conformance.RunScenario(p.impl.impl, p.opts.Scenarios[0], p.opts.Seeds[0],
-		conformance.RunOptions{Rules: p.opts.Rules, Net: p.opts.Nets[0], Trace: out})
+		conformance.RunOptions{Rules: p.opts.Rules, Net: p.opts.Nets[0], Trace: out, Profile: p.opts.Profile, ProfileFile: p.opts.ProfileFile})
 	printRun(stdout, r)
 	if !r.OK() {
 		return errFailed
