@@ -108,7 +108,9 @@ func coreChange(prev, now uint32, connectedBefore, atConnect bool) string {
 
 // closeRules runs the checks due at CLOSE.
 func (c *Checker) closeRules(m *mgrState, cs *connState, e *Event, inPoll bool) {
-	if e.Has&HasFlags != 0 && c.eval(rCL4) && e.Flags&fCloseImmediately == 0 {
+	// resolve_cb calls the CLOSE handler directly, without setting
+	// CLOSE_IMMEDIATELY (D-CONNECT-6).
+	if e.Has&HasFlags != 0 && !cs.resolving && c.eval(rCL4) && e.Flags&fCloseImmediately == 0 {
 		c.fail(rCL4, cs.id, "CLOSE of connection "+itoa(cs.id)+" with flags "+hexFlags(e.Flags)+", without CLOSE_IMMEDIATELY: the core sets it before the CLOSE handler")
 	}
 	c.sendAndCloseDrained(m, cs, e, inPoll)

@@ -174,6 +174,11 @@ func (c *Checker) newConn(e *Event) *connState {
 	cs := &connState{id: e.Conn, m: m, role: e.Role, origin: e.Origin, udp: udpOf(e), mgrID: m.id,
 		listener: e.Listener, hasLis: e.Has&HasListener != 0, firstPoll: pollOf(e)}
 	cs.recvKnown, cs.sumsOK, cs.faultMark = true, true, c.faults
+	if e.Role == RoleInbound {
+		// An accepted connection lived in the kernel before its ACCEPT: a
+		// fault (a reset) may have hit it while it waited in the backlog.
+		cs.faultMark = 0
+	}
 	c.conns[e.Conn] = cs
 	c.nconns++
 	m.pending = append(m.pending, cs)

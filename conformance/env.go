@@ -27,7 +27,6 @@ type Env struct {
 	failures []string
 	finished bool
 	hosts    int
-	loops    int
 	extra    int
 }
 
@@ -56,24 +55,63 @@ func (e *Env) NewManager(h *simnet.Host) *Mgr {
 	return &Mgr{impl: m, t: e.t, idx: e.t.mgrs, host: h}
 }
 
-// Loop starts a process that polls m every pollMs milliseconds (the
-// timeout given to mg_mgr_poll) until the scenario finishes, then polls it
-// a few more times and frees it, as a Mongoose program's main loop does.
+// Loop starts a process on m's host that polls m every pollMs milliseconds
+// (the timeout given to mg_mgr_poll) until the scenario finishes, then
+// polls it a few more times and frees it, as a Mongoose program's main loop
+// does. A crash of the host kills the process (and with it the manager,
+// whose connections then never get CLOSE).
 func (e *Env) Loop(name string, m *Mgr, pollMs int) {
 	if m == nil {
 		return
 	}
-	e.loops++
-	e.World.Go(name, func(p *sim.Proc) {
-		for !e.finished {
-			m.Poll(pollMs)
+	m.Host().Go(name, func(p *sim.Proc) { e.mainLoop(m, pollMs) })
+}
+
+func (e *Env) mainLoop(m *Mgr, pollMs int) {
+	for !e.finished {
+		m.Poll(pollMs)
+	}
+	for i := 0; i < e.extra; i++ {
+		m.Poll(pollMs)
+	}
+	m.Free()
+}
+
+// Serve makes h run a Mongoose program: at boot, and again after every
+// restart of the host, a new manager is made, setup builds its listeners
+// and connections, and the main loop polls it (as [Env.Loop]).
+func (e *Env) Serve(h *simnet.Host, pollMs int, setup func(m *Mgr)) {
+	h.Boot(func(p *sim.Proc) {
+		m := e.NewManager(h)
+		if m == nil {
+			return
 		}
-		for i := 0; i < e.extra; i++ {
-			m.Poll(pollMs)
-		}
-		m.Free()
-		e.loops--
+		setup(m)
+		e.mainLoop(m, pollMs)
 	})
+}
+
+// Faults applies a fault schedule written in simnet's text form, one
+// operation per line ("at 1s partition 10.0.0.1 10.0.0.2"). Operations due
+// now (or in the past) are applied at once, so that a fault "at 0s" is in
+// place before anything the setup starts; the rest are scheduled. A
+// schedule that does not parse is a harness error.
+func (e *Env) Faults(schedule string) {
+	s, err := simnet.ParseSchedule(schedule)
+	var later simnet.Schedule
+	for _, op := range s {
+		if err == nil && op.At <= e.World.Now() {
+			err = e.Net.Do(op)
+		} else {
+			later = append(later, op)
+		}
+	}
+	if err == nil {
+		err = e.Net.Apply(later)
+	}
+	if err != nil {
+		e.Errorf("harness: fault schedule: %v", err)
+	}
 }
 
 // Finish ends the scenario: every manager loop does its last polls and

@@ -139,7 +139,11 @@ func RunScenario(impl Impl, s Scenario, seed sim.Seed, o RunOptions) *Result {
 		return res
 	}
 	w := sim.New(sim.Options{Seed: seed, MaxSteps: o.MaxSteps})
-	network, err := simnet.New(w, prof.Config)
+	cfg := prof.Config
+	if s.Tune != nil {
+		s.Tune(&cfg)
+	}
+	network, err := simnet.New(w, cfg)
 	if err != nil {
 		res.Failures = append(res.Failures, "harness: "+err.Error())
 		return res

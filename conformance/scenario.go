@@ -26,6 +26,9 @@ type Scenario struct {
 	// Needs says what the scenario requires of a network; it is skipped on
 	// profiles that lack it. Zero: it runs on every profile.
 	Needs Need
+	// Tune, if set, adjusts the network's configuration (taken from the
+	// profile) before the world is built, e.g. a shorter TCP user timeout.
+	Tune func(c *simnet.Config)
 	// Setup builds the scenario on a fresh Env and starts its processes.
 	Setup func(e *Env)
 }

@@ -25,6 +25,8 @@ type tracer struct {
 	sinks    []func(*Event)
 	ev       Event // reused for every call
 	events   int64
+	calls    int     // handler calls in progress
+	faults   []Event // fault events waiting for the running call to end
 }
 
 type streamKey struct{ local, remote netip.AddrPort }
@@ -74,14 +76,30 @@ func (t *tracer) openState() []string {
 }
 
 // observe turns the network's fault events into fault lines of the trace,
-// so that a reader sees why a connection saw what it saw.
+// so that a reader sees why a connection saw what it saw. A fault that
+// happens while a handler runs (its connect was refused by a partition,
+// say) is written after that handler's line, which the call already
+// numbered.
 func (t *tracer) observe(ne simnet.Event) {
-	if !ne.IsFault() {
-		return
+	if !ne.IsFault() && ne.Kind != simnet.KindRST && ne.Kind != simnet.KindTimeout {
+		return // resets and timeouts are not faults of the network, but they explain silent closes
 	}
-	t.seq++
-	t.ev = Event{Seq: t.seq, T: ne.At.Seconds(), Ev: EvFault, Name: "FAULT", Fault: strings.TrimPrefix(ne.Kind, simnet.FaultPrefix), Detail: faultDetail(ne)}
-	t.emit()
+	t.faults = append(t.faults, Event{T: ne.At.Seconds(), Ev: EvFault, Name: "FAULT",
+		Fault: strings.TrimPrefix(ne.Kind, simnet.FaultPrefix), Detail: faultDetail(ne)})
+	if t.calls == 0 {
+		t.flushFaults()
+	}
+}
+
+// flushFaults numbers and emits the fault lines waiting.
+func (t *tracer) flushFaults() {
+	for i := range t.faults {
+		t.seq++
+		t.faults[i].Seq = t.seq
+		t.emitEvent(&t.faults[i])
+	}
+	clear(t.faults)
+	t.faults = t.faults[:0]
 }
 
 // faultDetail is the event's stable text without its time (the line has
@@ -94,11 +112,13 @@ func faultDetail(ne simnet.Event) string {
 	return s
 }
 
-// emit hands the current event to every sink.
-func (t *tracer) emit() {
+// emit hands the current handler event to every sink.
+func (t *tracer) emit() { t.emitEvent(&t.ev) }
+
+func (t *tracer) emitEvent(e *Event) {
 	t.events++
 	for _, s := range t.sinks {
-		s(&t.ev)
+		s(e)
 	}
 }
 
@@ -188,12 +208,17 @@ func (r *connRec) call(ev Ev, d Data) {
 	r.udp = r.c.Flags()&FlagUDP != 0
 	r.enter(ev, d)
 	r.inCall, r.queued, r.removed = true, 0, 0
+	r.t.calls++
 	if r.user != nil {
 		r.user(r, ev, d)
 	}
+	r.t.calls--
 	r.inCall = false
 	r.exit(ev)
 	r.t.emit()
+	if len(r.t.faults) > 0 && r.t.calls == 0 {
+		r.t.flushFaults()
+	}
 	r.lastEv, r.lastPoll, r.lastT = ev, r.t.ev.Poll, r.t.ev.T
 	if ev == EvClose && !r.closed {
 		r.closed = true
