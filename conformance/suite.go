@@ -20,7 +20,7 @@ type SuiteOptions struct {
 	// example a custom profile read from ProfileFile.
 	Profile     *simnet.Profile
 	ProfileFile string
-	Rules     Profile
+	Rules       Profile
 	// Jobs is how many runs go at once. Zero: GOMAXPROCS. The results, and
 	// everything derived from them, are the same for any value.
 	Jobs      int
