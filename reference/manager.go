@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/mgsim/mgsim/reference/internal/mutation"
 )
 
 // Options configures a Manager. The zero value is Mongoose's default build.
@@ -11,6 +13,8 @@ type Options struct {
 	TCPIOSize int // MG_TCP_IO_SIZE; zero: 1460
 	UDPIOSize int // MG_UDP_IO_SIZE; zero: 1460
 	_         struct{}
+
+	bugs mutation.Bug // deliberate bugs, armed only by reference/mutants
 }
 
 // defaultIOSize is MG_TCP_IO_SIZE and MG_UDP_IO_SIZE (D-RECV-2).
@@ -42,12 +46,14 @@ type Manager struct {
 	pfds         []PollFD    // the poll set, reused
 	fdEntry      map[int]int // descriptor -> index in pfds, reused
 	printBuf     []byte      // Printf scratch, reused
+
+	bugs mutation.Bug // deliberate bugs (none outside reference/mutants)
 }
 
 // NewManager is mg_mgr_init: a manager with no connections, doing its IO
 // and reading its time through s. IO sizes of zero or less mean 1460.
 func NewManager(s Sockets, opts Options) *Manager {
-	m := &Manager{s: s, tcpIO: opts.TCPIOSize, udpIO: opts.UDPIOSize, fdEntry: map[int]int{}}
+	m := &Manager{s: s, tcpIO: opts.TCPIOSize, udpIO: opts.UDPIOSize, fdEntry: map[int]int{}, bugs: opts.bugs}
 	if m.tcpIO <= 0 {
 		m.tcpIO = defaultIOSize
 	}
