@@ -307,6 +307,7 @@ func (c *Checker) coreEvent(m *mgrState, cs *connState, e *Event, inPoll bool) {
 		c.skipPollRules()
 	}
 	c.flagRules(cs, e)
+	c.failedConnectFlags(cs, e)
 	c.buffers(cs, e, inPoll)
 	c.timers(m, cs, e, inPoll)
 	c.stream(cs, e)

@@ -106,6 +106,23 @@ func coreChange(prev, now uint32, connectedBefore, atConnect bool) string {
 	return ""
 }
 
+// failedConnectFlags: the core sets CLOSE_IMMEDIATELY before it delivers
+// a failed CONNECT, so that the CLOSE follows in the next poll (D-CONNECT-3,
+// D-CONNECT-5); resolve_cb's CONNECT(-1) is the exception, its CLOSE comes
+// in the same call (D-CONNECT-6).
+func (c *Checker) failedConnectFlags(cs *connState, e *Event) {
+	if e.Ev != EvConnect || e.DataInt == 0 || cs.resolving {
+		return
+	}
+	if e.Has&HasFlags == 0 {
+		c.skip(rCL5, "flags")
+		return
+	}
+	if c.eval(rCL5) && e.Flags&fCloseImmediately == 0 {
+		c.fail(rCL5, cs.id, "CONNECT("+itoa(e.DataInt)+") entered with flags "+hexFlags(e.Flags)+": the core sets CLOSE_IMMEDIATELY before a failed CONNECT")
+	}
+}
+
 // closeRules runs the checks due at CLOSE.
 func (c *Checker) closeRules(m *mgrState, cs *connState, e *Event, inPoll bool) {
 	// resolve_cb calls the CLOSE handler directly, without setting

@@ -84,7 +84,7 @@ func subtestName(s Scenario) string {
 
 func runSubtest(t *testing.T, impl Impl, s Scenario, cfg runConfig) {
 	for _, net := range cfg.nets {
-		if p, _ := LookupNetProfile(net); !s.runsOn(p) {
+		if p, _ := LookupNetProfile(net); !s.RunsOn(p) {
 			continue
 		}
 		for _, seed := range cfg.seeds {

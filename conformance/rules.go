@@ -273,7 +273,7 @@ var catalogue = [numRules]Rule{
 		Needs: []string{"flags", "poll"}},
 	rCL5: {ID: "CL-5", Level: LevelM618,
 		Text:  "a failed CONNECT is followed by CLOSE in the next poll; a peer's EOF gives no event and sets SEND_AND_CLOSE; a read or write error closes in the next poll (D-CONNECT-5, D-RECV-6, D-RECV-7, D-SEND-4)",
-		Looks: "as CL-4, for the flags the core set: CLOSE_IMMEDIATELY after a failed CONNECT or SEND, or found at entry without the connection's handler having set it (read error); SEND_AND_CLOSE found at entry without its handler having set it (EOF)",
+		Looks: "a failed CONNECT arrives with CLOSE_IMMEDIATELY already set (D-CONNECT-3; not resolve_cb's CONNECT(-1)); then as CL-4, for the flags the core set: CLOSE_IMMEDIATELY after a failed CONNECT or SEND, or found at entry without the connection's handler having set it (read error); SEND_AND_CLOSE found at entry without its handler having set it (EOF)",
 		Needs: []string{"flags", "poll"}},
 	rCL6: {ID: "CL-6", Level: LevelM618,
 		Text:  "freeing the manager runs one last poll, then closes every remaining connection, listeners included, newest first (B11)",

@@ -50,8 +50,9 @@ const (
 	NeedReliableDatagrams Need = 1 << iota
 )
 
-// runsOn reports whether the scenario runs on network profile p.
-func (s Scenario) runsOn(p simnet.Profile) bool {
+// RunsOn reports whether the scenario runs on network profile p (it is
+// skipped on profiles that lack what it Needs).
+func (s Scenario) RunsOn(p simnet.Profile) bool {
 	c := p.Config
 	if s.Needs&NeedReliableDatagrams != 0 && (c.UDPLoss > 0 || c.UDPDup > 0 || c.UDPReorder > 0) {
 		return false

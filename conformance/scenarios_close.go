@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"bytes"
+	"math"
 )
 
 // Group 3: closing.
@@ -106,10 +107,11 @@ func peerClosesFirst(e *Env) {
 	requestReply(e, []byte("GET /\n"), reply, reply, FlagSendAndClose)
 }
 
-// lateSendAfterEOF: the client queues a late message when the server's
-// last bytes arrive; the server's EOF, read right after them, sets
-// SEND_AND_CLOSE with no event, yet the late message still goes out before
-// the client closes (D-RECV-6).
+// lateSendAfterEOF: the client holds its receive limit at 0 until the
+// server's last bytes and its FIN are both waiting, so that one poll reads
+// the bytes and then the EOF; the RECV handler queues a late message, and
+// the EOF (which raises no event and only sets SEND_AND_CLOSE, D-RECV-6)
+// must not keep it from going out before the close.
 func lateSendAfterEOF(e *Env) {
 	sh, ch := e.Host("server"), e.Host("client")
 	srv, cli := e.NewManager(sh), e.NewManager(ch)
@@ -117,11 +119,18 @@ func lateSendAfterEOF(e *Env) {
 	if _, err := srv.Bind(TCP(sh, 81), replyServer([]byte("bye\n"), FlagSendAndClose)); !must(e, "bind", err) {
 		return
 	}
+	var opened float64
 	late, sent := false, 0
 	client := func(c Conn, ev Ev, d Data) {
 		switch ev {
 		case EvConnect:
 			c.Send([]byte("hi\n"))
+			c.SetRecvLimit(0)
+			opened = cli.Time() + 2 // long enough for the reply and the FIN on every profile
+		case EvPoll:
+			if c.RecvLimit() == 0 && cli.Time() >= opened {
+				c.SetRecvLimit(math.MaxUint64)
+			}
 		case EvRecv:
 			c.Remove(len(c.RecvBuf()))
 			if !late {

@@ -3,6 +3,10 @@ package conformance
 import (
 	"bytes"
 	"fmt"
+	"slices"
+	"time"
+
+	"github.com/mgsim/mgsim/sim"
 )
 
 // Group 5: UDP.
@@ -19,6 +23,8 @@ func init() {
 			Rules: []string{"UDP-1", "UDP-3"}, Needs: NeedReliableDatagrams, Setup: udpLargeDatagram},
 		Scenario{ID: "5.5", Name: "udp/merged-sends", Title: "two sends queued between polls leave as one datagram",
 			Rules: []string{"UDP-3", "UDP-1", "BUF-4"}, Needs: NeedReliableDatagrams, Setup: udpMergedSends},
+		Scenario{ID: "5.7", Name: "udp/datagrams-waiting", Title: "three datagrams wait in the server's socket while it sleeps; each comes as its own RECV",
+			Rules: []string{"UDP-1", "UDP-3a", "UDP-2"}, Needs: NeedReliableDatagrams, Setup: udpDatagramsWaiting},
 		Scenario{ID: "5.6", Name: "udp/outbound-buffer-reset", Title: "an outbound UDP connection that leaves bytes in recv_mbuf loses them at the next datagram",
 			Rules: []string{"UDP-3", "UDP-1"}, Needs: NeedReliableDatagrams, Setup: udpOutboundReset},
 	)
@@ -241,4 +247,65 @@ func udpOutboundReset(e *Env) {
 		e.Loop("server", srv, 100)
 		e.Loop("client", cli, 100)
 	}
+}
+
+// udpDatagramsWaiting: the client sends three datagrams of different sizes
+// in three polls; the server polls with a zero timeout and sleeps 100 ms
+// between polls, so all three wait in its socket; it must see them as
+// three RECVs of the sizes sent, in any order (one datagram per read,
+// UDP-1).
+func udpDatagramsWaiting(e *Env) {
+	srv, cli := udpPair(e)
+	sizes := []int{100, 150, 200}
+	var got []int
+	done := countdown(e, 2)
+	server := func(c Conn, ev Ev, d Data) {
+		switch ev {
+		case EvAccept:
+			c.SetFlags(c.Flags() &^ FlagSendAndClose) // keep the child for all three
+		case EvRecv:
+			got = append(got, int(d.Int))
+			c.Remove(len(c.RecvBuf()))
+			if len(got) == len(sizes) {
+				slices.Sort(got) // jitter may reorder datagrams
+				if fmt.Sprint(got) != fmt.Sprint(sizes) {
+					e.Errorf("the server got datagrams of %v bytes, the client sent %v", got, sizes)
+				}
+				c.SetFlags(c.Flags() | FlagCloseImmediately)
+			}
+		case EvClose:
+			if c.Listener() != nil {
+				done()
+			}
+		}
+	}
+	if _, err := srv.Bind(UDP(srv.Host(), 5359), server); !must(e, "bind", err) {
+		return
+	}
+	next := 0
+	client := func(c Conn, ev Ev, d Data) {
+		switch ev {
+		case EvConnect, EvSend:
+			if next < len(sizes) {
+				c.Send(payload(e.Rand, sizes[next]))
+				next++
+			} else if ev == EvSend {
+				c.SetFlags(c.Flags() | FlagSendAndClose)
+			}
+		case EvClose:
+			done()
+		}
+	}
+	if _, err := cli.Connect(UDP(srv.Host(), 5359), client); !must(e, "connect", err) {
+		return
+	}
+	srv.Host().Go("server", func(p *sim.Proc) {
+		for !e.Finished() {
+			srv.Poll(0)
+			p.Sleep(100 * time.Millisecond)
+		}
+		srv.Poll(0)
+		srv.Free()
+	})
+	e.Loop("client", cli, 10)
 }

@@ -79,7 +79,7 @@ func RunSuite(impl Impl, o SuiteOptions) *SuiteResult {
 	for i, s := range o.Scenarios {
 		res.Scenarios = append(res.Scenarios, &ScenarioResult{Scenario: s})
 		for _, net := range o.Nets {
-			if !s.runsOn(o.profile(net)) {
+			if !s.RunsOn(o.profile(net)) {
 				continue
 			}
 			for _, seed := range o.Seeds {

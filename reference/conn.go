@@ -3,6 +3,8 @@ package reference
 import (
 	"fmt"
 	"net/netip"
+
+	"github.com/mgsim/mgsim/reference/internal/mutation"
 )
 
 // Conn is a connection: struct mg_connection (C3). Handlers read and change
@@ -39,6 +41,9 @@ type Conn struct {
 // [Mbuf.SetAllocLimit]) is dropped silently (E2).
 func (c *Conn) Send(p []byte) {
 	c.lastIO = c.mgr.timeT()
+	if c.mgr.bugs&mutation.IOInsideSend != 0 {
+		p = c.mgr.sendNow(c, p)
+	}
 	c.SendMbuf.Append(p)
 }
 
@@ -110,6 +115,9 @@ func (c *Conn) isUDPChild() bool { return c.Flags&FlagUDP != 0 && c.listener != 
 
 // recvAvail is recv_avail_size: how much of max the receive limit allows.
 func (c *Conn) recvAvail(max int) int {
+	if c.mgr.bugs&mutation.RecvLimitIgnored != 0 {
+		return max
+	}
 	if c.RecvMbufLimit < c.RecvMbuf.len {
 		return 0
 	}

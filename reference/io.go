@@ -2,6 +2,8 @@ package reference
 
 import (
 	"net/netip"
+
+	"github.com/mgsim/mgsim/reference/internal/mutation"
 )
 
 // Results of doRecv besides a byte count (mg_do_recv's -1 and -2).
@@ -31,8 +33,14 @@ func (m *Manager) checkConnect(c *Conn, fd int) {
 // on failure, CLOSE_IMMEDIATELY set, both before the handler sees CONNECT.
 func (m *Manager) connectDone(c *Conn, result int) {
 	c.Flags &^= FlagConnecting
+	if m.bugs&mutation.ConnectTwice != 0 {
+		c.Flags |= FlagConnecting // as if never cleared
+	}
 	if result != 0 {
 		c.Flags |= FlagCloseImmediately
+	}
+	if m.bugs&mutation.FailedConnectNoClose != 0 {
+		c.Flags &^= FlagCloseImmediately
 	}
 	m.call(c, EvConnect, EventData{Int: result})
 }
@@ -60,7 +68,17 @@ func (m *Manager) acceptOne(lc *Conn) {
 	nc.listener, nc.RecvMbufLimit = lc, lc.RecvMbufLimit
 	m.addConn(nc)
 	nc.sock, nc.sa = fd, peer
+	if m.bugs&mutation.RecvBeforeAccept != 0 {
+		m.doRecv(nc)
+	}
+	if m.bugs&mutation.AcceptToListener != 0 {
+		m.call(lc, EvAccept, EventData{Addr: nc.sa})
+		return
+	}
 	m.call(nc, EvAccept, EventData{Addr: nc.sa})
+	if m.bugs&mutation.AcceptAllPending != 0 {
+		m.acceptOne(lc)
+	}
 }
 
 // doRecv is mg_do_recv (D-RECV-1..3): nothing while connecting or closing
@@ -114,11 +132,21 @@ func (m *Manager) recvTCP(c *Conn, n int) int {
 		c.RecvMbuf.len += got
 		c.lastIO = m.timeT()
 		c.RecvMbuf.Trim()
+		if m.bugs&mutation.RecvCountWholeBuffer != 0 {
+			m.call(c, EvRecv, EventData{Int: c.RecvMbuf.len})
+			break
+		}
 		m.call(c, EvRecv, EventData{Int: got})
 	case wouldBlock(err):
 		got = 0
 	case isEOF(got, err):
 		c.Flags |= FlagSendAndClose
+		if m.bugs&mutation.EOFClosesImmediately != 0 {
+			c.Flags |= FlagCloseImmediately
+		}
+		if m.bugs&mutation.EOFAsRecvZero != 0 {
+			m.call(c, EvRecv, EventData{})
+		}
 		got = 0
 	default:
 		c.Flags |= FlagCloseImmediately
@@ -156,6 +184,9 @@ func (m *Manager) recvUDP(c *Conn, n int) int {
 		return -1
 	}
 	got = max(min(got, n), 0)
+	if m.bugs&mutation.UDPMergedDatagrams != 0 {
+		got = m.mergeDatagrams(c, got, n)
+	}
 	m.deliverDatagram(c, from, got)
 	return got
 }
@@ -164,7 +195,7 @@ func (m *Manager) recvUDP(c *Conn, n int) int {
 // its connection and sends RECV when it is not empty.
 func (m *Manager) deliverDatagram(lc *Conn, from netip.AddrPort, n int) {
 	nc := lc
-	if lc.Flags&FlagListening != 0 {
+	if lc.Flags&FlagListening != 0 && m.bugs&mutation.UDPNoChild == 0 {
 		nc = m.udpChild(lc, from)
 	}
 	if nc == lc {
@@ -189,6 +220,9 @@ func (m *Manager) udpChild(lc *Conn, from netip.AddrPort) *Conn {
 		return nc
 	}
 	nc := m.newConn(lc.Handler, lc.UserData, FlagUDP|FlagSendAndClose, OriginUDPChild)
+	if m.bugs&mutation.UDPChildKeepsAlive != 0 {
+		nc.Flags &^= FlagSendAndClose
+	}
 	nc.sock, nc.listener, nc.sa, nc.RecvMbufLimit = lc.sock, lc, from, lc.RecvMbufLimit
 	if lc.children == nil {
 		lc.children = map[netip.AddrPort]*Conn{}
@@ -205,11 +239,15 @@ func (m *Manager) udpChild(lc *Conn, from netip.AddrPort) *Conn {
 // the bytes and trims (A13); an error sets CLOSE_IMMEDIATELY; either way a
 // non-zero result is reported in SEND.
 func (m *Manager) canSend(c *Conn) {
-	if c.Flags&(FlagCloseImmediately|FlagConnecting) != 0 || c.Flags&(FlagListening|FlagUDP) == FlagListening {
+	stop := FlagCloseImmediately | FlagConnecting
+	if m.bugs&mutation.CloseImmediatelyWrites != 0 {
+		stop = FlagConnecting // only CONNECTING stops a write
+	}
+	if c.Flags&stop != 0 || c.Flags&(FlagListening|FlagUDP) == FlagListening {
 		return
 	}
 	n := c.SendMbuf.len
-	if c.Flags&FlagUDP == 0 {
+	if c.Flags&FlagUDP == 0 && m.bugs&mutation.BigTCPWrite == 0 {
 		n = min(n, m.tcpIO)
 	}
 	res := m.write(c, n)
@@ -220,8 +258,14 @@ func (m *Manager) canSend(c *Conn) {
 		c.SendMbuf.Remove(res)
 		c.SendMbuf.Trim()
 	}
-	if res != 0 {
+	if m.bugs&mutation.SendCountRequested != 0 && res > 0 {
+		res = n
+	}
+	if res != 0 || m.bugs&mutation.SendZero != 0 {
 		m.call(c, EvSend, EventData{Int: res})
+	}
+	if m.bugs&mutation.TwoWritesPerPoll != 0 && res > 0 && c.SendMbuf.len > 0 {
+		m.canSend(c)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/mgsim/mgsim/reference/internal/mutation"
 )
 
 // Options configures a Manager. The zero value is Mongoose's default build.
@@ -16,6 +18,8 @@ type Options struct {
 	// Mongoose's resolver.
 	ResolveTimeout time.Duration
 	_              struct{}
+
+	bugs mutation.Bug // deliberate bugs, armed only by reference/mutants
 }
 
 // defaultIOSize is MG_TCP_IO_SIZE and MG_UDP_IO_SIZE (D-RECV-2).
@@ -49,12 +53,14 @@ type Manager struct {
 	printBuf       []byte      // Printf scratch, reused
 	res            Resolver    // s, if it resolves host names
 	resolveTimeout float64     // seconds
+
+	bugs mutation.Bug // deliberate bugs (none outside reference/mutants)
 }
 
 // NewManager is mg_mgr_init: a manager with no connections, doing its IO
 // and reading its time through s. IO sizes of zero or less mean 1460.
 func NewManager(s Sockets, opts Options) *Manager {
-	m := &Manager{s: s, tcpIO: opts.TCPIOSize, udpIO: opts.UDPIOSize, fdEntry: map[int]int{}}
+	m := &Manager{s: s, tcpIO: opts.TCPIOSize, udpIO: opts.UDPIOSize, fdEntry: map[int]int{}, bugs: opts.bugs}
 	m.res, _ = s.(Resolver)
 	m.resolveTimeout = opts.ResolveTimeout.Seconds()
 	if opts.ResolveTimeout <= 0 {

@@ -3,6 +3,8 @@ package reference
 import (
 	"math"
 	"time"
+
+	"github.com/mgsim/mgsim/reference/internal/mutation"
 )
 
 // What the poll set says about one connection's socket (_MG_F_FD_*).
@@ -30,6 +32,9 @@ func (m *Manager) Poll(timeoutMs int) int {
 	m.pollIndex = m.polls
 	before := m.numCalls
 	earliest := m.buildPollSet()
+	if m.bugs&mutation.NowBeforeWait != 0 {
+		return m.pollStale(timeoutMs, earliest, before)
+	}
 	ready := m.wait(m.pollTimeout(timeoutMs, earliest))
 	m.serve(m.Time(), ready) // B7: now is sampled once, after the wait
 	return m.numCalls - before
@@ -79,7 +84,7 @@ func (m *Manager) addInterest(fd int, events int16) int {
 // (earliest - now)*1000 + 1 when a timer is armed and that is smaller
 // (truncated to whole milliseconds as C's int cast does), never below 0.
 func (m *Manager) pollTimeout(ms int, earliest float64) time.Duration {
-	if earliest > 0 {
+	if earliest > 0 && m.bugs&mutation.NoTimerWakeup == 0 {
 		if t := (earliest-m.Time())*1000 + 1; t < float64(ms) {
 			ms = int(max(t, -1))
 		}
@@ -105,10 +110,14 @@ func (m *Manager) wait(timeout time.Duration) bool {
 // so connections created during the walk wait for the next poll.
 func (m *Manager) serve(now float64, ready bool) {
 	var next *Conn
+	lastOld := m.lastID
 	for c := m.head; c != nil; c = next {
 		fd := m.fdFlags(c, ready)
 		next = c.next
 		m.handleConn(c, fd, now)
+	}
+	if m.bugs&mutation.NewServedSamePoll != 0 {
+		m.serveNew(lastOld, now)
 	}
 }
 
@@ -156,6 +165,9 @@ func (m *Manager) handleConn(c *Conn, fd int, now float64) {
 	if fd&fdCanWrite != 0 {
 		m.canSend(c)
 	}
+	if m.bugs&mutation.CloseAtEndOfTurn != 0 && c.Flags&FlagCloseImmediately != 0 {
+		m.closeConn(c)
+	}
 }
 
 // ifPoll is mg_if_poll (B9 step 1): it closes c and returns false when
@@ -163,12 +175,15 @@ func (m *Manager) handleConn(c *Conn, fd int, now float64) {
 // (D-SEND-6), or RECV_AND_CLOSE (D-CLOSE-6); otherwise it sends a due TIMER
 // and then POLL (D-POLL-1, D-POLL-2) and returns true.
 func (m *Manager) ifPoll(c *Conn, now float64) bool {
+	if m.bugs&mutation.EventsAfterClose != 0 && !c.listed {
+		return m.pollClosed(c, now)
+	}
 	switch {
 	case c.Flags&FlagCloseImmediately != 0:
 		m.closeConn(c)
 		return false
 	case c.Flags&FlagSendAndClose != 0:
-		if c.SendMbuf.len == 0 {
+		if c.SendMbuf.len == 0 || m.bugs&mutation.SendAndCloseDrops != 0 {
 			c.Flags |= FlagCloseImmediately
 			m.closeConn(c)
 			return false
@@ -177,7 +192,13 @@ func (m *Manager) ifPoll(c *Conn, now float64) bool {
 		m.closeConn(c)
 		return false
 	}
+	if m.bugs&mutation.PollBeforeTimer != 0 {
+		return m.pollThenTimer(c, now)
+	}
 	m.fireTimer(c, now)
+	if m.bugs&mutation.NoPollForListeners != 0 && c.Flags&FlagListening != 0 {
+		return true
+	}
 	m.call(c, EvPoll, EventData{Int: int(now)})
 	return true
 }
@@ -185,10 +206,22 @@ func (m *Manager) ifPoll(c *Conn, now float64) bool {
 // fireTimer is mg_timer (D-TIMER-2, D-TIMER-3): a timer that is armed and
 // due is disarmed, then TIMER carries the scheduled value.
 func (m *Manager) fireTimer(c *Conn, now float64) {
+	if m.bugs&mutation.TimerEarly != 0 {
+		now += 0.010 // a timer due within 10 ms counts as due
+	}
 	if c.timer > 0 && now >= c.timer {
 		at := c.timer
 		c.timer = 0
+		if m.bugs&mutation.TimerFiresTwice != 0 {
+			c.timer = at // not disarmed before the handler
+		}
 		m.call(c, EvTimer, EventData{Time: at})
+		if m.bugs&mutation.TimerLostOnRearm != 0 {
+			c.timer = 0 // disarmed after the handler, losing its re-arm
+		}
+		if m.bugs&mutation.TimerRefiresSamePoll != 0 {
+			m.fireTimer(c, now) // checked again: a re-arm into the past fires at once
+		}
 	}
 }
 
@@ -206,9 +239,16 @@ func (m *Manager) closeConn(c *Conn) {
 		return
 	}
 	c.Flags |= FlagCloseImmediately
-	m.removeConn(c)
+	if m.bugs&mutation.EventsAfterClose != 0 {
+		c.listed = false // left in the list until its next turn: see pollClosed
+	} else {
+		m.removeConn(c)
+	}
 	m.releaseSocket(c)
 	m.call(c, EvClose, EventData{})
+	if m.bugs&mutation.CloseTwice != 0 {
+		m.call(c, EvClose, EventData{})
+	}
 	c.RecvMbuf.Free()
 	c.SendMbuf.Free()
 }
@@ -237,7 +277,7 @@ func (m *Manager) call(c *Conn, ev Event, d EventData) {
 	if c.Handler != nil {
 		invoke(c, ev, d)
 	}
-	if c.Flags != before {
+	if c.Flags != before && m.bugs&mutation.NoFlagMasking == 0 {
 		c.Flags = before&^handlerModifiable | c.Flags&handlerModifiable
 	}
 	if ev != EvPoll {

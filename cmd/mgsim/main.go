@@ -15,10 +15,12 @@ usage:
   mgsim run   [flags]               run the conformance scenarios (default: on the reference)
   mgsim check [flags] FILE... | -   check JSONL traces written by any implementation
   mgsim rules [--markdown]          list the rules and the scenarios that cover them
+  mgsim mutants [--seeds N]         run the suite on the mutation catalogue and print the score
   mgsim help                        this text
 
-"mgsim run -h" and "mgsim check -h" list their flags.
-Exit status: 0 all passed, 1 a failure or violation, 2 bad usage or input.
+"mgsim run -h", "mgsim check -h" and "mgsim mutants -h" list their flags.
+Exit status: 0 all passed, 1 a failure or violation (mutants: a survivor),
+2 bad usage or input.
 `
 
 // errUsage marks an error that is the user's to fix: exit status 2.
@@ -69,9 +71,11 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return checkCmd(args[1:], stdin, stdout, stderr)
 	case "rules":
 		return rulesCmd(args[1:], stdout, stderr)
+	case "mutants":
+		return mutantsCmd(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		io.WriteString(stdout, usage)
 		return nil
 	}
-	return usageErr("unknown command %q (want run, check, rules or help)", args[0])
+	return usageErr("unknown command %q (want run, check, rules, mutants or help)", args[0])
 }
