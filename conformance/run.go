@@ -19,6 +19,10 @@ type RunOptions struct {
 	Rules Profile
 	// Net names the network profile. Zero: "lan".
 	Net string
+	// NetConfig, if set, is the network to run on instead of the named
+	// profile's; Net is then only the name reports give it. Workloads
+	// (see [Workload]) carry their own network this way.
+	NetConfig *simnet.Config
 	// Trace, if set, receives the run's JSONL trace.
 	Trace io.Writer
 	// MaxSteps bounds the scheduler steps of the run (a run that never lets
@@ -110,6 +114,9 @@ func RunScenario(impl Impl, s Scenario, seed sim.Seed, o RunOptions) *Result {
 	o = o.withDefaults()
 	res := &Result{Scenario: s, Impl: impl.Name(), Seed: seed, Net: o.Net, Rules: o.Rules, replay: o.Replay}
 	prof, ok := LookupNetProfile(o.Net)
+	if o.NetConfig != nil {
+		prof, ok = NetProfile{Name: o.Net, Config: *o.NetConfig}, true
+	}
 	if !ok {
 		res.Failures = append(res.Failures, fmt.Sprintf("harness: unknown network profile %q", o.Net))
 		return res

@@ -78,6 +78,13 @@ func (t *tracer) emit() {
 	}
 }
 
+// fault hands a fault line to every sink.
+func (t *tracer) fault(at float64, kind, detail string) {
+	t.seq++
+	t.ev = Event{Seq: t.seq, T: at, Ev: EvFault, Fault: kind, Detail: detail}
+	t.emit()
+}
+
 // link records an established TCP stream and pairs it with its other end
 // when that end is already known.
 func (t *tracer) link(r *connRec) {
