@@ -52,13 +52,13 @@ func ExampleSearch() {
 	})
 	fmt.Print(finding)
 	// Output:
-	// mgsim: a workload fails (property); found after 30 runs
-	// first failing workload: 6 clients, 11 steps, 51 bytes, 0 faults
-	// reduced in 41 runs to 1 client, 1 step, 3 bytes, 0 faults:
+	// mgsim: a workload fails (property); found after 44 runs
+	// first failing workload: 5 clients, 11 steps, 87 bytes, 8 faults
+	// reduced in 117 runs to 1 client, 1 step, 3 bytes, 0 faults:
 	//   seed 0
 	//   net latency=0s jitter=1µs segments=1-1 sndbuf=0 rcvbuf=0
 	//   client 1 at 0s
-	//     send "ba\n"
+	//     send "\na\n"
 	// its failure:
-	//   property: client 1 received "BA\n\n", want "BA\n"
+	//   property: client 1 received "\nA\n\n", want "\nA\n"
 }

@@ -3,6 +3,8 @@ package conformance
 import (
 	"bytes"
 	"time"
+
+	"github.com/mgsim/mgsim/sim"
 )
 
 // ReduceOptions bound a reduction. The zero value allows 500 runs and
@@ -23,7 +25,10 @@ type ReduceOptions struct {
 // smaller workloads (fewer clients, then fewer faults, fewer steps, fewer
 // bytes, then earlier times, a simpler network and seed 0) and keeps each
 // one that still fails with the same [Outcome.FailureKind], until no
-// smaller one fails or the run budget is spent. It returns the smallest
+// smaller one fails or the run budget is spent. A candidate that passes
+// with the workload's seed is tried with seeds 0 to 3 too, since a failure
+// that depends on timing often needs another seed once the workload is
+// smaller; the reduced workload carries the seed it fails with. It returns the smallest
 // failing run and the number of runs it made; a workload that does not
 // fail comes back as it is. Reduce is deterministic: the same workload
 // and target give the same reduction.
@@ -61,9 +66,31 @@ func (r *reducer) round() bool {
 	return improved && r.runs < r.max
 }
 
-// try runs a candidate and keeps it if it fails the same way.
+// retrySeeds are the seeds a candidate is also tried with when it passes
+// with its own: a failure that hangs on timing often survives a smaller
+// workload under another seed.
+var retrySeeds = [...]sim.Seed{0, 1, 2, 3}
+
+// try runs a candidate, with its seed and then the retry seeds, and keeps
+// the first run that fails the same way.
 func (r *reducer) try(w Workload) bool {
-	if r.runs >= r.max || w.Validate() != nil || !r.keepsSuffix(w) {
+	if w.Validate() != nil || !r.keepsSuffix(w) {
+		return false
+	}
+	if r.tryOnce(w) {
+		return true
+	}
+	own := w.Seed
+	for _, s := range retrySeeds {
+		if w.Seed = s; s != own && r.tryOnce(w) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *reducer) tryOnce(w Workload) bool {
+	if r.runs >= r.max {
 		return false
 	}
 	r.runs++

@@ -29,7 +29,7 @@ type WorkloadLimits struct {
 	Suffix string
 	// Net, if set, is the network of every workload; nil: drawn (latency
 	// 0-20ms, jitter 0-5ms, segments fixed at 1460, or 100-1460, or 1-100
-	// bytes, buffers from 1 KiB to the 64 KiB default).
+	// bytes and mostly a few, buffers from 1 KiB to the 64 KiB default).
 	Net *WorkloadNet
 
 	_ struct{}
@@ -76,7 +76,9 @@ func drawWorkload(t *rapid.T, l WorkloadLimits) Workload {
 	return w
 }
 
-// drawNet draws a network. Each value shrinks towards simnet's default.
+// drawNet draws a network. Each value shrinks towards simnet's default,
+// except the segment sizes of the choppy class, which shrink towards one
+// byte.
 func drawNet(t *rapid.T) WorkloadNet {
 	n := WorkloadNet{
 		Latency: time.Duration(rapid.IntRange(0, 20).Draw(t, "latency_ms")) * time.Millisecond,
@@ -86,9 +88,9 @@ func drawNet(t *rapid.T) WorkloadNet {
 	case 1: // 100-1460 bytes
 		n.MaxSegment = 1460 - rapid.IntRange(0, 1360).Draw(t, "max_segment_cut")
 		n.MinSegment = n.MaxSegment - rapid.IntRange(0, n.MaxSegment-100).Draw(t, "min_segment_cut")
-	case 2: // 1-100 bytes
-		n.MaxSegment = 100 - rapid.IntRange(0, 99).Draw(t, "max_segment_cut")
-		n.MinSegment = n.MaxSegment - rapid.IntRange(0, n.MaxSegment-1).Draw(t, "min_segment_cut")
+	case 2: // 1-100 bytes, mostly tiny: this class is for cutting messages up
+		n.MaxSegment = 1 + rapid.IntRange(0, 99).Draw(t, "max_segment_over_1")
+		n.MinSegment = 1 + rapid.IntRange(0, n.MaxSegment-1).Draw(t, "min_segment_over_1")
 	}
 	buffers := rapid.SampledFrom([]int{0, 16 << 10, 4 << 10, 1 << 10})
 	n.SendBuffer = buffers.Draw(t, "sndbuf")
