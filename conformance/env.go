@@ -114,6 +114,13 @@ func (e *Env) Faults(schedule string) {
 	}
 }
 
+// Fault records a fault the scenario injects outside the traced managers
+// (a peer's reset, a network fault) as a fault line of the trace, at the
+// current virtual time: the checker then knows that what follows may be
+// the fault's doing. kind is one word ("reset"); detail is a stable
+// one-line description.
+func (e *Env) Fault(kind, detail string) { e.t.fault(e.World.Now().Seconds(), kind, detail) }
+
 // Finish ends the scenario: every manager loop does its last polls and
 // frees its manager.
 func (e *Env) Finish() { e.finished = true }

@@ -122,6 +122,14 @@ func (t *tracer) emitEvent(e *Event) {
 	}
 }
 
+// fault hands a fault line to every sink.
+func (t *tracer) fault(at float64, kind, detail string) {
+	t.faults = append(t.faults, Event{T: at, Ev: EvFault, Name: "FAULT", Fault: kind, Detail: detail})
+	if t.calls == 0 {
+		t.flushFaults()
+	}
+}
+
 // link records an established TCP stream and pairs it with its other end
 // when that end is already known.
 func (t *tracer) link(r *connRec) {

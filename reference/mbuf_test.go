@@ -216,7 +216,11 @@ func (o *mbufModel) resize(n int) {
 }
 
 // TestMbufAgainstModel compares Mbuf with the model over random operation
-// sequences (rapid state machine).
+// sequences (rapid state machine). Besides the small appends, "big" appends
+// reach the headroom cap of the growth rule (A7: need*1.5 is capped at
+// need+8192 once need passes 16 KiB), and "init" starts over with a
+// requested capacity (A3). After every step the model must match and Len
+// must stay within Size (A1).
 func TestMbufAgainstModel(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		var m reference.Mbuf
@@ -248,6 +252,18 @@ func TestMbufAgainstModel(t *testing.T) {
 				m.Resize(n)
 				o.resize(n)
 			},
+			"big": func(t *rapid.T) {
+				p := bytes.Repeat([]byte{rapid.Byte().Draw(t, "b")}, rapid.IntRange(8000, 40000).Draw(t, "n"))
+				if got, want := m.Append(p), o.insert(len(o.data), p); got != want {
+					t.Fatalf("Append(%d bytes) = %d, want %d", len(p), got, want)
+				}
+			},
+			"init": func(t *rapid.T) {
+				n := rapid.IntRange(-1, 2000).Draw(t, "n")
+				m.Init(n)
+				o.data, o.size = o.data[:0], 0
+				o.resize(n)
+			},
 			"trim": func(t *rapid.T) {
 				m.Trim()
 				o.resize(len(o.data))
@@ -261,15 +277,29 @@ func TestMbufAgainstModel(t *testing.T) {
 				o.data, o.size = nil, 0
 			},
 			"limit": func(t *rapid.T) {
-				n := rapid.IntRange(0, 600).Draw(t, "limit")
+				n := rapid.OneOf(rapid.IntRange(0, 600), rapid.IntRange(0, 80000)).Draw(t, "limit")
 				m.SetAllocLimit(n)
 				o.limit = n
 			},
 			"": func(t *rapid.T) {
-				if !bytes.Equal(m.Bytes(), o.data) || m.Len() != len(o.data) || m.Size() != o.size {
-					t.Fatalf("mbuf %q len %d size %d, model %q size %d", m.Bytes(), m.Len(), m.Size(), o.data, o.size)
+				if !bytes.Equal(m.Bytes(), o.data) || m.Len() != len(o.data) || m.Size() != o.size || m.Len() > m.Size() {
+					t.Fatalf("mbuf len %d size %d, model len %d size %d; data differs from byte %d", m.Len(), m.Size(), len(o.data), o.size, firstDiff(m.Bytes(), o.data))
 				}
 			},
 		})
 	})
+}
+
+// firstDiff is the first offset where a and b differ (or the shorter
+// length; -1 when they are equal).
+func firstDiff(a, b []byte) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	if len(a) == len(b) {
+		return -1
+	}
+	return min(len(a), len(b))
 }
