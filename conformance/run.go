@@ -159,16 +159,19 @@ func RunScenario(impl Impl, s Scenario, seed sim.Seed, o RunOptions) *Result {
 		out = teeWriter(out, digest)
 	}
 	flush := attachTrace(env.t, out, res)
-	aborted := runWorld(env, s, o, res)
+	if aborted := runWorld(env, s, o, res); aborted {
+		// The stuck process still owns the world, the tracer and the
+		// checker: read none of them. The trace writer is left unflushed.
+		env.t.dead.Store(true)
+		return res
+	}
 	flush()
 	if digest != nil {
 		res.Digest = hex.EncodeToString(digest.Sum(nil))
 	}
 	res.Check = checker.Finish()
 	res.Events, res.SimTime, res.Steps = env.t.events, w.Now(), w.Steps()
-	if !aborted {
-		res.Failures = append(res.Failures, env.failures...)
-	}
+	res.Failures = append(res.Failures, env.failures...)
 	return res
 }
 
@@ -209,7 +212,7 @@ func runWorld(env *Env, s Scenario, o RunOptions, res *Result) (aborted bool) {
 	err := env.World.Run(sim.Time(s.deadline()))
 	stop()
 	if errors.Is(err, sim.ErrAborted) {
-		res.Failures = append(res.Failures, fmt.Sprintf("a handler did not return within %v of wall time (endless loop?); the run was abandoned at virtual time %v", o.WallLimit, env.World.Now()))
+		res.Failures = append(res.Failures, fmt.Sprintf("a handler did not return within %v of wall time (endless loop?); the run was abandoned", o.WallLimit))
 		return true
 	}
 	if err != nil {

@@ -21,6 +21,7 @@ var updateDocs = flag.Bool("update-docs", false, "rewrite docs/rules.md from the
 // under the strictest profile it claims: it must pass every scenario on
 // every network profile.
 func TestReferenceConformsToEverything(t *testing.T) {
+	skipUnderRace(t)
 	res := conformance.RunSuite(adapter.New(), conformance.SuiteOptions{Rules: conformance.ProfileM618, Seeds: conformance.SeedRange(1, 3)})
 	if !res.OK() {
 		var b bytes.Buffer
@@ -42,6 +43,7 @@ func TestRunAsAUserWould(t *testing.T) {
 // a scenario names is evaluated at least once when it runs, and every rule
 // of the catalogue is named by some scenario.
 func TestScenarioRulesAreExercised(t *testing.T) {
+	skipUnderRace(t)
 	for _, s := range conformance.Scenarios() {
 		evaluated := map[string]bool{}
 		for _, net := range conformance.NetProfileNames() {
@@ -87,6 +89,18 @@ func TestScenarioCatalogueShape(t *testing.T) {
 	}
 }
 
+// skipUnderRace skips a test that runs many whole worlds and checks their
+// outcome, not concurrency: a world runs one goroutine at a time, so the
+// race detector adds nothing there but a tenfold cost. The concurrent
+// parts (the suite's workers, the baton between processes, the watchdog)
+// keep their tests under -race, and scripts/determinism.sh compares a -race
+// build's traces with a normal one's.
+func skipUnderRace(t *testing.T) {
+	if raceEnabled {
+		t.Skip("runs without -race; see skipUnderRace")
+	}
+}
+
 // traceDigest runs one scenario and returns the SHA-256 of its trace.
 func traceDigest(s conformance.Scenario, seed sim.Seed) (string, *conformance.Result) {
 	r := conformance.RunScenario(adapter.New(), s, seed, conformance.RunOptions{Rules: conformance.ProfileM618, Digest: true})
@@ -126,7 +140,10 @@ func compareDigests(t *testing.T, a, b []string) {
 // GOMAXPROCS=8 and a -race build.
 func TestDeterminism(t *testing.T) {
 	seeds := 200
-	if testing.Short() || raceEnabled {
+	switch {
+	case raceEnabled:
+		seeds = 5
+	case testing.Short():
 		seeds = 20
 	}
 	compareDigests(t, digests(t, seeds, 0), digests(t, seeds, 0))
@@ -136,10 +153,14 @@ func TestDeterminism(t *testing.T) {
 // with eight.
 func TestDeterminismAcrossGOMAXPROCS(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	seeds := 5
+	if raceEnabled {
+		seeds = 2
+	}
 	runtime.GOMAXPROCS(1)
-	one := digests(t, 5, 1)
+	one := digests(t, seeds, 1)
 	runtime.GOMAXPROCS(8)
-	compareDigests(t, one, digests(t, 5, 8))
+	compareDigests(t, one, digests(t, seeds, 8))
 }
 
 // TestDifferentSeedsDiffer guards TestDeterminism against a harness that

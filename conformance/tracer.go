@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 
 	"github.com/mgsim/mgsim/simnet"
 )
@@ -25,8 +26,9 @@ type tracer struct {
 	sinks    []func(*Event)
 	ev       Event // reused for every call
 	events   int64
-	calls    int     // handler calls in progress
-	faults   []Event // fault events waiting for the running call to end
+	dead     atomic.Bool // set when the run is abandoned (a handler never returned)
+	calls    int         // handler calls in progress
+	faults   []Event     // fault events waiting for the running call to end
 }
 
 type streamKey struct{ local, remote netip.AddrPort }
@@ -116,6 +118,9 @@ func faultDetail(ne simnet.Event) string {
 func (t *tracer) emit() { t.emitEvent(&t.ev) }
 
 func (t *tracer) emitEvent(e *Event) {
+	if t.dead.Load() {
+		return // the run was abandoned; its stuck process writes nothing more
+	}
 	t.events++
 	for _, s := range t.sinks {
 		s(e)

@@ -168,12 +168,11 @@ func (w *World) Run(until Time) error {
 		w.ext.pending = e
 	}
 	w.inRun, w.running = true, true
-	err := w.ext.block()
+	if err := w.ext.block(); err != nil {
+		return err // aborted: the world belongs to the stuck process now; touch nothing
+	}
 	w.inRun, w.running = false, false
 	w.ext.cancelPending()
-	if err != nil {
-		return err
-	}
 	return w.err
 }
 
@@ -349,7 +348,11 @@ func (p *Proc) main(fn func(*Proc)) {
 // panic, marks the process dead and passes the baton on.
 func (p *Proc) finish() {
 	w := p.w
-	if r := recover(); r != nil {
+	r := recover()
+	if w.aborted.Load() {
+		return // the run was given up; leave its state alone
+	}
+	if r != nil {
 		if w.err == nil {
 			w.err = &PanicError{Proc: p.name, At: w.now, Value: r, Stack: debug.Stack()}
 		}
@@ -378,6 +381,9 @@ func (p *Proc) finish() {
 // [World.Run] would.
 func (p *Proc) Park(deadline Time) bool {
 	w := p.w
+	if w.aborted.Load() {
+		runtime.Goexit() // a process that came back after its run was given up
+	}
 	if w.current != p {
 		panic("sim: Park called by a party other than the process itself")
 	}
@@ -391,8 +397,11 @@ func (p *Proc) Park(deadline Time) bool {
 	if p.ext {
 		w.inRun = true
 		err := p.block()
+		if err != nil {
+			return false // aborted: touch nothing
+		}
 		w.inRun = false
-		if err != nil || w.err != nil {
+		if w.err != nil {
 			p.cancelPending()
 			p.parked = false
 			return false
