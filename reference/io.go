@@ -275,7 +275,7 @@ func (m *Manager) write(c *Conn, n int) int {
 	if n == 0 {
 		return 0
 	}
-	p := c.SendMbuf.buf[:n]
+	p := c.SendMbuf.Bytes()[:n]
 	var got int
 	var err error
 	if c.Flags&FlagUDP != 0 {

@@ -16,7 +16,9 @@ const mbufMultiplier = 1.5
 // spare capacity back (A6). The Go array behind it may be larger than Size
 // and is kept across Trim, Resize and the core's own frees, so that a
 // connection in a steady state does not allocate; only [Mbuf.Free] lets it
-// go.
+// go. Remove drops bytes by moving the start of the data, not the data
+// (C moves it down at once; the result is the same), so draining a large
+// buffer a chunk at a time costs time linear in its size.
 //
 // Allocation failure is modelled with [Mbuf.SetAllocLimit]: growing the
 // capacity beyond the limit fails as a failed realloc does, and a failed
@@ -25,8 +27,9 @@ const mbufMultiplier = 1.5
 // The zero value is an empty buffer with no capacity, as after
 // mbuf_init(m, 0).
 type Mbuf struct {
-	buf   []byte // backing array; len(buf) == cap(buf) >= size
-	len   int    // bytes of data, at buf[:len]
+	buf   []byte // backing array; len(buf) == cap(buf)
+	off   int    // where the data starts in buf
+	len   int    // bytes of data, at buf[off:off+len]
 	size  int    // logical capacity (struct mbuf's size)
 	limit int    // allocation limit; 0 = none
 }
@@ -34,7 +37,7 @@ type Mbuf struct {
 // Init is mbuf_init: the buffer becomes empty and then asks for n bytes of
 // capacity (A3). Size is n if that allocation is allowed, else 0.
 func (m *Mbuf) Init(n int) {
-	m.len, m.size = 0, 0
+	m.off, m.len, m.size = 0, 0, 0
 	m.Resize(n)
 }
 
@@ -46,7 +49,7 @@ func (m *Mbuf) Size() int { return m.size }
 
 // Bytes returns the data. The slice aliases the buffer: it is valid until
 // the next call that changes the buffer, and must not be appended to.
-func (m *Mbuf) Bytes() []byte { return m.buf[:m.len:m.len] }
+func (m *Mbuf) Bytes() []byte { return m.buf[m.off : m.off+m.len : m.off+m.len] }
 
 // Append is mbuf_append: an insert at the end (A8). It returns len(p), or 0
 // when the buffer could not grow (and then nothing changed).
@@ -66,8 +69,10 @@ func (m *Mbuf) Insert(off int, p []byte) int {
 		return 0
 	}
 	end := m.len + len(p)
-	copy(m.buf[off+len(p):end], m.buf[off:m.len])
-	copy(m.buf[off:], p)
+	m.room(end)
+	d := m.buf[m.off:]
+	copy(d[off+len(p):end], d[off:m.len])
+	copy(d[off:], p)
 	m.len = end
 	return len(p)
 }
@@ -88,8 +93,10 @@ func (m *Mbuf) Remove(n int) {
 	if n <= 0 || n > m.len {
 		return
 	}
-	copy(m.buf, m.buf[n:m.len])
-	m.len -= n
+	m.off, m.len = m.off+n, m.len-n
+	if m.len == 0 {
+		m.off = 0
+	}
 }
 
 // Resize is mbuf_resize (A5): it changes the capacity to n only if n is
@@ -109,12 +116,12 @@ func (m *Mbuf) Resize(n int) {
 func (m *Mbuf) Trim() { m.Resize(m.len) }
 
 // Clear is mbuf_clear (A11): Len becomes 0; the capacity stays.
-func (m *Mbuf) Clear() { m.len = 0 }
+func (m *Mbuf) Clear() { m.off, m.len = 0, 0 }
 
 // Free is mbuf_free (A4): the buffer becomes empty with no capacity, and the
 // Go array is released. The allocation limit stays.
 func (m *Mbuf) Free() {
-	m.buf, m.len, m.size = nil, 0, 0
+	m.buf, m.off, m.len, m.size = nil, 0, 0, 0
 }
 
 // SetAllocLimit makes every allocation that would grow the capacity beyond
@@ -124,7 +131,7 @@ func (m *Mbuf) SetAllocLimit(n int) { m.limit = max(n, 0) }
 
 // release is the core's mbuf_free of a buffer it will use again: the
 // logical buffer is freed (Len and Size 0), the Go array is kept.
-func (m *Mbuf) release() { m.len, m.size = 0, 0 }
+func (m *Mbuf) release() { m.off, m.len, m.size = 0, 0, 0 }
 
 // realloc models MBUF_REALLOC to a capacity of n: it fails (returns false,
 // changing nothing) when n is above the allocation limit and larger than the
@@ -134,20 +141,32 @@ func (m *Mbuf) realloc(n int) bool {
 	if m.limit > 0 && n > m.limit && n > m.size {
 		return false
 	}
-	if n > len(m.buf) {
-		m.growBacking(n)
+	if n > m.size {
+		m.room(n)
 	}
 	m.size = n
 	return true
 }
 
-// growBacking gives the Go array room for n bytes, keeping the data and
-// letting append's amortised growth choose the new length.
-func (m *Mbuf) growBacking(n int) {
-	b := append(m.buf[:m.len], make([]byte, n-m.len)...)
-	m.buf = b[:cap(b)]
+// room makes the Go array hold need bytes from the start of the data:
+// first by moving the data to the front of the array, then by growing it
+// (at least doubling, so that growth is amortised). Size is not touched.
+func (m *Mbuf) room(need int) {
+	switch {
+	case m.off+need <= len(m.buf):
+	case need <= len(m.buf):
+		copy(m.buf, m.buf[m.off:m.off+m.len])
+		m.off = 0
+	default:
+		b := make([]byte, max(need, 2*len(m.buf)))
+		copy(b, m.buf[m.off:m.off+m.len])
+		m.buf, m.off = b, 0
+	}
 }
 
 // readSpace is the slice a read of n bytes after the data fills; the
 // caller has made Size >= Len+n.
-func (m *Mbuf) readSpace(n int) []byte { return m.buf[m.len : m.len+n] }
+func (m *Mbuf) readSpace(n int) []byte {
+	m.room(m.len + n)
+	return m.buf[m.off+m.len : m.off+m.len+n]
+}

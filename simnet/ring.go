@@ -1,13 +1,17 @@
 package simnet
 
-// ring is a fixed-capacity byte FIFO. Its storage is allocated on the
-// first write, so idle sockets cost little, and reused afterwards.
+// ring is a byte FIFO of fixed capacity (size). Its storage grows with
+// what it holds, doubling from ringMin up to size, so that idle sockets
+// and sockets that carry little cost little; it is reused afterwards.
 type ring struct {
 	buf  []byte
 	size int
 	head int
 	n    int
 }
+
+// ringMin is the first storage a ring allocates.
+const ringMin = 2 << 10
 
 func (r *ring) len() int  { return r.n }
 func (r *ring) free() int { return r.size - r.n }
@@ -18,14 +22,26 @@ func (r *ring) write(p []byte) int {
 	if n == 0 {
 		return 0
 	}
-	if r.buf == nil {
-		r.buf = make([]byte, r.size)
+	if r.n+n > len(r.buf) {
+		r.grow(r.n + n)
 	}
-	tail := (r.head + r.n) % r.size
+	tail := (r.head + r.n) % len(r.buf)
 	c := copy(r.buf[tail:], p[:n])
 	copy(r.buf, p[c:n])
 	r.n += n
 	return n
+}
+
+// grow gives the ring storage for at least need bytes (at most size),
+// moving the data to the front.
+func (r *ring) grow(need int) {
+	c := max(len(r.buf), ringMin)
+	for c < need {
+		c *= 2
+	}
+	b := make([]byte, min(c, r.size))
+	r.peek(0, b[:r.n])
+	r.buf, r.head = b, 0
 }
 
 // peek copies bytes from offset off (from the head) into p, without
@@ -35,7 +51,7 @@ func (r *ring) peek(off int, p []byte) int {
 	if n <= 0 {
 		return 0
 	}
-	start := (r.head + off) % r.size
+	start := (r.head + off) % len(r.buf)
 	c := copy(p[:n], r.buf[start:])
 	copy(p[c:n], r.buf)
 	return n
@@ -43,7 +59,10 @@ func (r *ring) peek(off int, p []byte) int {
 
 // discard drops n bytes from the head.
 func (r *ring) discard(n int) {
-	r.head = (r.head + n) % r.size
+	if n == 0 {
+		return
+	}
+	r.head = (r.head + n) % len(r.buf)
 	r.n -= n
 	if r.n == 0 {
 		r.head = 0
