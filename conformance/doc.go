@@ -42,12 +42,25 @@
 //
 // A [Scenario] is a small program of managers and handlers with a stable id
 // grouped by area ("1.x" lifecycle, "2.x" data and buffers, "3.x" closing,
-// "4.x" timers, "5.x" UDP, "6.x" the poll loop). Each names the rules it
-// exercises ([Coverage]) and runs across seeds and network profiles
-// ([NetProfiles]). Its handlers see every call recorded: entry and exit
+// "4.x" timers, "5.x" UDP, "6.x" the poll loop, "7.x" the hostile network:
+// partitions, holds, crashes, resets, name resolution). Each names the rules
+// it exercises ([Coverage]) and runs across seeds and network profiles
+// ([NetProfiles]); the faults a run suffers are lines of its trace. Its handlers see every call recorded: entry and exit
 // buffer lengths, flags and timer, the bytes queued and removed, and a
 // running digest of each stream, so that bytes out equal bytes in can be
 // checked from the trace alone.
+//
+// # Exploring a handler
+//
+// A [Workload] is a run's choices as data with a stable text form: clients
+// with connect times, byte chunks and pauses, a network, and faults (a
+// client stalls, closes or resets). [Explore] draws workloads through rapid
+// for a user's server handler ([Target]), judges each run by the rules and
+// the user's property, and on a failure shrinks it ([Reduce]) to the
+// fewest clients, bytes and faults, saves it under testdata/mgsim and
+// prints the one command that replays it; saved reductions are replayed on
+// every later run. [Search] does the same without testing.T, and
+// [RunWorkload] runs one workload.
 //
 // # Determinism and reproducing a failure
 //
