@@ -48,18 +48,27 @@ func faultPair(e *Env) (sh, ch *simnet.Host, srv, cli *Mgr) {
 
 func pair(a, b *simnet.Host) string { return a.Addr().String() + " " + b.Addr().String() }
 
-func partitionHeal(e *Env) {
+// echoThroughFaults streams size bytes through an echo server, in chunks
+// of chunk, while the fault schedule that faults writes for the two hosts
+// plays out; the echo must come back whole.
+func echoThroughFaults(e *Env, size, chunk int, faults func(sh, ch *simnet.Host) string) {
 	sh, ch, srv, cli := faultPair(e)
 	if _, err := srv.Bind(TCP(sh, 80), echoHandler); !must(e, "bind", err) {
 		return
 	}
-	c := &streamClient{e: e, name: "client", msg: payload(e.Rand, 256<<10), chunk: 4096, done: countdown(e, 1)}
+	c := &streamClient{e: e, name: "client", msg: payload(e.Rand, size), chunk: chunk, done: countdown(e, 1)}
 	if _, err := cli.Connect(TCP(sh, 80), c.handle); !must(e, "connect", err) {
 		return
 	}
-	e.Faults(fmt.Sprintf("at 1ms partition %s\nat 2001ms repair %s", pair(sh, ch), pair(sh, ch)))
+	e.Faults(faults(sh, ch))
 	e.Loop("server", srv, 100)
 	e.Loop("client", cli, 100)
+}
+
+func partitionHeal(e *Env) {
+	echoThroughFaults(e, 256<<10, 4096, func(sh, ch *simnet.Host) string {
+		return fmt.Sprintf("at 1ms partition %s\nat 2001ms repair %s", pair(sh, ch), pair(sh, ch))
+	})
 }
 
 // partitionTimeout cuts the hosts apart when the first echo bytes arrive;
@@ -97,32 +106,16 @@ func partitionTimeout(e *Env) {
 }
 
 func holdRelease(e *Env) {
-	sh, ch, srv, cli := faultPair(e)
-	if _, err := srv.Bind(TCP(sh, 80), echoHandler); !must(e, "bind", err) {
-		return
-	}
-	c := &streamClient{e: e, name: "client", msg: payload(e.Rand, 64<<10), chunk: 2048, done: countdown(e, 1)}
-	if _, err := cli.Connect(TCP(sh, 80), c.handle); !must(e, "connect", err) {
-		return
-	}
-	e.Faults(fmt.Sprintf("at 1ms hold %s\nat 1001ms release %s", pair(sh, ch), pair(sh, ch)))
-	e.Loop("server", srv, 100)
-	e.Loop("client", cli, 100)
+	echoThroughFaults(e, 64<<10, 2048, func(sh, ch *simnet.Host) string {
+		return fmt.Sprintf("at 1ms hold %s\nat 1001ms release %s", pair(sh, ch), pair(sh, ch))
+	})
 }
 
 func oneWayPartition(e *Env) {
-	sh, ch, srv, cli := faultPair(e)
-	if _, err := srv.Bind(TCP(sh, 80), echoHandler); !must(e, "bind", err) {
-		return
-	}
-	c := &streamClient{e: e, name: "client", msg: payload(e.Rand, 64<<10), chunk: 4096, done: countdown(e, 1)}
-	if _, err := cli.Connect(TCP(sh, 80), c.handle); !must(e, "connect", err) {
-		return
-	}
-	way := sh.Addr().String() + ">" + ch.Addr().String()
-	e.Faults(fmt.Sprintf("at 1ms partition-oneway %s\nat 1501ms repair-oneway %s", way, way))
-	e.Loop("server", srv, 100)
-	e.Loop("client", cli, 100)
+	echoThroughFaults(e, 64<<10, 4096, func(sh, ch *simnet.Host) string {
+		way := sh.Addr().String() + ">" + ch.Addr().String()
+		return fmt.Sprintf("at 1ms partition-oneway %s\nat 1501ms repair-oneway %s", way, way)
+	})
 }
 
 // retrier is a client that wants one message echoed back whole, and keeps

@@ -25,6 +25,19 @@ func init() {
 	)
 }
 
+// timerBox runs one socket-less connection with handler h (made for
+// the manager) on a host of its own, its timer first armed first seconds
+// from now, its manager polled every pollMs.
+func timerBox(e *Env, pollMs int, first float64, h func(m *Mgr) Handler) {
+	m := e.NewManager(e.Host("box"))
+	c, err := m.AddSock(h(m))
+	if !must(e, "add_sock", err) {
+		return
+	}
+	c.SetTimer(m.Time() + first)
+	e.Loop("box", m, pollMs)
+}
+
 // ticker returns a handler that re-arms its timer at data+period until it
 // has fired times times, then sets CLOSE_IMMEDIATELY. It checks what a
 // TIMER handler must see: the timer already disarmed, a value not in the
@@ -77,32 +90,7 @@ func rearmFromHandler(e *Env) {
 }
 
 func rearmIntoPast(e *Env) {
-	h := e.Host("box")
-	m := e.NewManager(h)
-	fired := 0
-	done := countdown(e, 1)
-	handler := func(c Conn, ev Ev, d Data) {
-		switch ev {
-		case EvTimer:
-			fired++
-			if fired < 3 {
-				c.SetTimer(d.Time - 0.1) // in the past, but armed (> 0)
-			} else {
-				c.SetFlags(c.Flags() | FlagCloseImmediately)
-			}
-		case EvClose:
-			if fired != 3 {
-				e.Errorf("fired %d times, want 3", fired)
-			}
-			done()
-		}
-	}
-	c, err := m.AddSock(handler)
-	if !must(e, "add_sock", err) {
-		return
-	}
-	c.SetTimer(m.Time() + 0.5)
-	e.Loop("box", m, 1000)
+	timerBox(e, 1000, 0.5, func(m *Mgr) Handler { return ticker(e, "timer", m, -0.1, 3, countdown(e, 1)) })
 }
 
 func disarm(e *Env) {
@@ -218,59 +206,23 @@ func timerWhileConnecting(e *Env) {
 	e.Loop("client", cli, 100)
 }
 
+// timerCutsLongPoll: a poll asked to wait 10 s must wake for the timer, each
+// time; the CLOSE_IMMEDIATELY set at the last TIMER closes only after a
+// full 10 s wait, as a flag does not cut the wait (B6).
 func timerCutsLongPoll(e *Env) {
-	h := e.Host("box")
-	m := e.NewManager(h)
-	done := countdown(e, 1)
-	fired := 0
-	handler := func(c Conn, ev Ev, d Data) {
-		switch ev {
-		case EvTimer:
-			fired++
-			if late := m.Time() - d.Time; late > 0.002 {
+	timerBox(e, 10000, 0.05, func(m *Mgr) Handler {
+		tick := ticker(e, "timer", m, 0.05, 3, countdown(e, 1))
+		return func(c Conn, ev Ev, d Data) {
+			if late := m.Time() - d.Time; ev == EvTimer && late > 0.002 {
 				e.Errorf("TIMER fired %.6f s late; the poll's 10 s wait must be cut to the timer", late)
 			}
-			if fired < 3 {
-				c.SetTimer(d.Time + 0.05)
-			} else {
-				c.SetFlags(c.Flags() | FlagCloseImmediately) // closes after a full 10 s wait: a flag does not cut the wait (B6)
-			}
-		case EvClose:
-			if fired != 3 {
-				e.Errorf("fired %d times, want 3", fired)
-			}
-			done()
+			tick(c, ev, d)
 		}
-	}
-	c, err := m.AddSock(handler)
-	if !must(e, "add_sock", err) {
-		return
-	}
-	c.SetTimer(m.Time() + 0.05)
-	e.Loop("box", m, 10000)
+	})
 }
 
+// closeFromTimer: CLOSE_IMMEDIATELY set in TIMER; the checker holds the
+// order (POLL still in that poll, CLOSE at the start of the next).
 func closeFromTimer(e *Env) {
-	h := e.Host("box")
-	m := e.NewManager(h)
-	done := countdown(e, 1)
-	var k counts
-	handler := func(c Conn, ev Ev, d Data) {
-		k.add(ev)
-		switch ev {
-		case EvTimer:
-			c.SetFlags(c.Flags() | FlagCloseImmediately)
-		case EvClose:
-			if k[EvTimer] != 1 {
-				e.Errorf("want one TIMER before CLOSE, got %v", k)
-			}
-			done()
-		}
-	}
-	c, err := m.AddSock(handler)
-	if !must(e, "add_sock", err) {
-		return
-	}
-	c.SetTimer(m.Time() + 0.03)
-	e.Loop("box", m, 10)
+	timerBox(e, 10, 0.03, func(m *Mgr) Handler { return ticker(e, "timer", m, 0, 1, countdown(e, 1)) })
 }
