@@ -1,6 +1,9 @@
 package conformance
 
-import "strconv"
+import (
+	"hash/crc64"
+	"strconv"
+)
 
 // Ev is an event kind. The core events have Mongoose 6.x's numbers
 // (MG_EV_POLL is 0, MG_EV_ACCEPT 1, ...); [EvOther] stands for any other name
@@ -207,17 +210,13 @@ type Event struct {
 	Has Has
 }
 
-// StreamSum folds bytes into a running stream digest (64-bit FNV-1a). The
-// digest of a stream prefix is StreamSum(StreamSumInit, prefix); since it
-// is a running fold, it can be continued chunk by chunk, whatever the
-// chunking.
-func StreamSum(h uint64, p []byte) uint64 {
-	for _, b := range p {
-		h ^= uint64(b)
-		h *= 1099511628211
-	}
-	return h
-}
+// StreamSum folds bytes into a running stream digest (CRC-64, ECMA
+// polynomial). The digest of a stream prefix is StreamSum(StreamSumInit,
+// prefix); since it is a running fold, it can be continued chunk by chunk,
+// whatever the chunking.
+func StreamSum(h uint64, p []byte) uint64 { return crc64.Update(h, crcTable, p) }
 
 // StreamSumInit is the digest of the empty stream.
-const StreamSumInit uint64 = 14695981039346656037
+const StreamSumInit uint64 = 0
+
+var crcTable = crc64.MakeTable(crc64.ECMA)

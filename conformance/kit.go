@@ -10,11 +10,17 @@ import (
 // This file holds the small building blocks scenarios are made of: payloads,
 // an echo server, a streaming client and a countdown that finishes the run.
 
-// payload returns n deterministic bytes drawn from r.
+// payload returns n deterministic lowercase letters drawn from r, eight
+// from each 64-bit draw.
 func payload(r *sim.Rand, n int) []byte {
 	p := make([]byte, n)
+	var bits uint64
 	for i := range p {
-		p[i] = byte('a' + r.IntN(26))
+		if i%8 == 0 {
+			bits = r.Uint64()
+		}
+		p[i] = 'a' + byte(bits&0xff)%26
+		bits >>= 8
 	}
 	return p
 }
