@@ -5,5 +5,7 @@
 //
 //	go test ./bench -run '^$' -bench Echo -benchmem
 //
-// or scripts/bench.sh for the side-by-side table.
+// or scripts/bench.sh for the side-by-side table. Results and how to
+// reproduce them are in BENCHMARKS.md. bench may import every package of
+// the module; nothing imports it.
 package bench

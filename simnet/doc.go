@@ -16,6 +16,9 @@
 // for type, the socket seam the reference poll core declares, so that
 // *Host can be handed to it without either package importing the other.
 //
+// simnet imports only sim and the standard library: never reference,
+// conformance or fuzz.
+//
 // # TCP timing
 //
 // With one-way latency L and a connect started at t0:
