@@ -65,7 +65,8 @@ type Violation struct {
 // use.
 type Checker struct {
 	opts      CheckOptions
-	on        [numRules]bool
+	on        ruleSet   // the rules of the profile
+	checks    [64]int64 // evaluations per rule, indexed by ruleID&63
 	res       [numRules]ruleCount
 	pollClock bool
 
@@ -80,11 +81,12 @@ type Checker struct {
 	prevCall *connState // the connection of the last handler call, nil after a protocol event
 	prevPoll int64      // its poll, 0 when none
 
-	conns   map[int64]*connState
-	closed  idSet
-	mgrs    map[int64]*mgrState
-	mgrList []*mgrState
-	streams map[int64]*stream
+	conns     connTable
+	freeConns []*connState // released states, for reuse
+	closed    idSet
+	mgrs      map[int64]*mgrState
+	mgrList   []*mgrState
+	streams   map[int64]*stream
 
 	ring       ring
 	violations []Violation
@@ -94,9 +96,17 @@ type Checker struct {
 	report     *Report
 }
 
+// ruleSet is a set of rules, one bit per ruleID.
+type ruleSet uint64
+
+// A ruleSet holds every rule: numRules is at most 64.
+var _ [64 - numRules]struct{}
+
+func (s ruleSet) has(r ruleID) bool { return s&(1<<(r&63)) != 0 }
+
 type ruleCount struct {
-	checks, violations, notEval int64
-	reason                      string
+	violations, notEval int64
+	reason              string
 }
 
 // NewChecker returns a Checker with the given options.
@@ -105,13 +115,15 @@ func NewChecker(o CheckOptions) *Checker {
 	c := &Checker{
 		opts:      o,
 		pollClock: o.PollClock,
-		conns:     make(map[int64]*connState),
+		conns:     newConnTable(),
 		mgrs:      make(map[int64]*mgrState),
 		streams:   make(map[int64]*stream),
 		ring:      newRing(2*o.Context + ringSlack),
 	}
-	for r := range c.on {
-		c.on[r] = o.Profile.Includes(catalogue[r].Level)
+	for r := range catalogue {
+		if o.Profile.Includes(catalogue[r].Level) {
+			c.on |= 1 << r
+		}
 	}
 	return c
 }
@@ -215,16 +227,16 @@ func (c *Checker) Finish() *Report {
 
 // eval counts one evaluation of rule r and reports whether r is on.
 func (c *Checker) eval(r ruleID) bool {
-	if !c.on[r] {
+	if !c.on.has(r) {
 		return false
 	}
-	c.res[r].checks++
+	c.checks[r&63]++
 	return true
 }
 
 // skip records that rule r could not be evaluated for lack of a field.
 func (c *Checker) skip(r ruleID, field string) {
-	if !c.on[r] {
+	if !c.on.has(r) {
 		return
 	}
 	rc := &c.res[r]
@@ -242,7 +254,7 @@ func (c *Checker) fail(r ruleID, conn int64, msg string) {
 // failAt records a violation of r anchored at the anchor-th event (or line)
 // added; an anchor no longer in the window falls back to the current one.
 func (c *Checker) failAt(r ruleID, conn int64, anchor int64, msg string) {
-	if !c.on[r] {
+	if !c.on.has(r) {
 		return
 	}
 	c.res[r].violations++

@@ -160,6 +160,7 @@ func (c *Checker) rebuild(m *mgrState) {
 	m.spare, m.conns, m.pending = m.conns[:0], next, m.pending[:0]
 	clear(m.turns)
 	m.turns = m.turns[:0]
+	c.release(m)
 }
 
 func keepOpen(list []*connState, cs *connState) []*connState {

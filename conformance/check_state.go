@@ -151,6 +151,7 @@ type mgrState struct {
 	pending     []*connState // first seen since then
 	turns       []*connState // turn order in the current poll
 	curTurn     *connState
+	closing     []*connState // closed, not yet released (see retire)
 	walk        walk
 }
 
@@ -158,7 +159,7 @@ type mgrState struct {
 // event; an event on a closed connection is an EV-1 violation (nil).
 func (c *Checker) connFor(e *Event) *connState {
 	c.eval(rEV1)
-	if cs, ok := c.conns[e.Conn]; ok {
+	if cs := c.conns.get(e.Conn); cs != nil {
 		c.identity(cs, e)
 		return cs
 	}
@@ -171,7 +172,8 @@ func (c *Checker) connFor(e *Event) *connState {
 
 func (c *Checker) newConn(e *Event) *connState {
 	m := c.mgrFor(e)
-	cs := &connState{id: e.Conn, m: m, role: e.Role, origin: e.Origin, udp: udpOf(e), mgrID: m.id,
+	cs := c.newConnState()
+	*cs = connState{id: e.Conn, m: m, role: e.Role, origin: e.Origin, udp: udpOf(e), mgrID: m.id,
 		listener: e.Listener, hasLis: e.Has&HasListener != 0, firstPoll: pollOf(e)}
 	cs.recvKnown, cs.sumsOK, cs.faultMark = true, true, c.faults
 	if e.Role == RoleInbound {
@@ -179,7 +181,7 @@ func (c *Checker) newConn(e *Event) *connState {
 		// fault (a reset) may have hit it while it waited in the backlog.
 		cs.faultMark = 0
 	}
-	c.conns[e.Conn] = cs
+	c.conns.put(cs)
 	c.nconns++
 	m.pending = append(m.pending, cs)
 	return cs
@@ -356,10 +358,11 @@ func (c *Checker) rememberSums(cs *connState, e *Event) {
 // closeConn drops a closed connection's state, keeping its id.
 func (c *Checker) closeConn(cs *connState) {
 	cs.closed = true
-	delete(c.conns, cs.id)
+	c.conns.remove(cs.id)
 	c.closed.add(cs.id)
 	c.forgetChild(cs)
 	c.closeStreams(cs)
+	c.retire(cs)
 }
 
 // idSet is a set of int64 kept as sorted, disjoint, non-adjacent closed

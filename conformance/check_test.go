@@ -342,9 +342,9 @@ func TestMemoryFollowsOpenConnections(t *testing.T) {
 		c.AddLine(l, i+1)
 	}
 	m := c.mgrs[0]
-	if len(c.conns) != 1 || len(c.closed.iv) != 1 || len(m.conns)+len(m.pending) > 3 || len(c.streams) != 0 {
+	if c.conns.len() != 1 || len(c.closed.iv) != 1 || len(m.conns)+len(m.pending) > 3 || len(c.streams) != 0 {
 		t.Errorf("kept %d connections, %d closed intervals, %d listed, %d streams",
-			len(c.conns), len(c.closed.iv), len(m.conns)+len(m.pending), len(c.streams))
+			c.conns.len(), len(c.closed.iv), len(m.conns)+len(m.pending), len(c.streams))
 	}
 	if r := c.Finish(); !r.OK() || r.Conns != 6001 || !slices.Equal(r.Open, []int64{1}) {
 		t.Errorf("conns %d, open %v\n%s", r.Conns, r.Open, reportText(r))

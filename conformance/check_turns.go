@@ -64,7 +64,7 @@ func (c *Checker) acceptInTurn(m *mgrState, cs *connState, e *Event) {
 		c.skip(rEV10, "listener")
 		return
 	}
-	l := c.conns[e.Listener]
+	l := c.conns.get(e.Listener)
 	c.inListenerTurn(m, l, cs, e.Listener, "ACCEPT")
 	switch {
 	case l == nil:
@@ -85,7 +85,7 @@ func (c *Checker) childRecv(m *mgrState, cs *connState) {
 		c.skip(rEV9a, "listener")
 		return
 	}
-	l := c.conns[cs.listener]
+	l := c.conns.get(cs.listener)
 	c.inListenerTurn(m, l, cs, cs.listener, "RECV of UDP child")
 	if l != nil {
 		c.datagram(m, l, cs, false)

@@ -75,7 +75,7 @@ func (c *Checker) newChild(cs *connState, e *Event) {
 		c.skip(rUDP2, "listener")
 		return
 	}
-	l := c.conns[e.Listener]
+	l := c.conns.get(e.Listener)
 	if l == nil || e.DataKind != DataString || !c.eval(rUDP2) {
 		return
 	}
@@ -94,7 +94,7 @@ func (c *Checker) forgetChild(cs *connState) {
 	if cs.childAddr == "" {
 		return
 	}
-	if l := c.conns[cs.listener]; l != nil && l.children[cs.childAddr] == cs.id {
+	if l := c.conns.get(cs.listener); l != nil && l.children[cs.childAddr] == cs.id {
 		delete(l.children, cs.childAddr)
 	}
 }

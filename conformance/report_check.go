@@ -52,14 +52,11 @@ func (c *Checker) buildReport() *Report {
 		Conns:          c.nconns,
 		Violations:     c.violations,
 		ViolationCount: c.total,
-		Open:           make([]int64, 0, len(c.conns)),
-	}
-	for id := range c.conns {
-		r.Open = append(r.Open, id)
+		Open:           c.conns.appendIDs(make([]int64, 0, c.conns.len())),
 	}
 	slices.Sort(r.Open)
 	for i := range catalogue {
-		if c.on[i] {
+		if c.on.has(ruleID(i)) {
 			r.Rules = append(r.Rules, c.ruleResult(ruleID(i)))
 		}
 	}
@@ -68,11 +65,11 @@ func (c *Checker) buildReport() *Report {
 
 func (c *Checker) ruleResult(id ruleID) RuleResult {
 	rc := c.res[id]
-	rr := RuleResult{Rule: catalogue[id].ID, Checks: rc.checks, Violations: rc.violations, NotEvaluated: rc.notEval}
+	rr := RuleResult{Rule: catalogue[id].ID, Checks: c.checks[id], Violations: rc.violations, NotEvaluated: rc.notEval}
 	switch {
 	case rc.notEval > 0:
 		rr.Reason = "missing " + rc.reason
-	case rc.checks == 0:
+	case rr.Checks == 0:
 		rr.Reason = "no occasion"
 	}
 	return rr
