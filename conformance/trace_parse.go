@@ -42,6 +42,15 @@ func (e *ParseError) Error() string {
 // name and a fault's text.
 func ParseEvent(line []byte, e *Event) error {
 	*e = Event{}
+	if parseCanonical(line, e) {
+		return nil
+	}
+	return parseGeneral(line, e)
+}
+
+// parseGeneral is ParseEvent without the fast path for canonical lines.
+func parseGeneral(line []byte, e *Event) error {
+	*e = Event{}
 	p := eventParser{s: scanner{b: line}, e: e}
 	return p.parse()
 }
