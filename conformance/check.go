@@ -65,7 +65,7 @@ type Violation struct {
 // use.
 type Checker struct {
 	opts      CheckOptions
-	on        ruleSet   // the rules of the profile
+	rules     ruleSet   // the rules of the profile
 	checks    [64]int64 // evaluations per rule, indexed by ruleID&63
 	res       [numRules]ruleCount
 	pollClock bool
@@ -78,8 +78,9 @@ type Checker struct {
 	lastT    float64
 	started  bool
 
-	prevCall *connState // the connection of the last handler call, nil after a protocol event
-	prevPoll int64      // its poll, 0 when none
+	prevCall bool  // prevConn and prevPoll are set: false after a protocol event
+	prevConn int64 // the connection of the last handler call
+	prevPoll int64 // its poll, 0 when none
 
 	conns     connTable
 	freeConns []*connState // released states, for reuse
@@ -104,6 +105,16 @@ var _ [64 - numRules]struct{}
 
 func (s ruleSet) has(r ruleID) bool { return s&(1<<(r&63)) != 0 }
 
+// coreRules are the rules of level core, which every profile holds: with
+// the rule a constant, (*Checker).on folds to true for them
+// (TestCoreRules checks the list against the catalogue).
+const coreRules ruleSet = 1<<rTR1 | 1<<rTR2 | 1<<rTR3 | 1<<rEV1 | 1<<rEV2 | 1<<rEV3 | 1<<rEV4 | 1<<rEV5 | 1<<rEV6 | 1<<rEV7 |
+	1<<rBUF1 | 1<<rBUF2 | 1<<rBUF2a | 1<<rBUF3 | 1<<rBUF4 | 1<<rBUF5 | 1<<rBUF6 | 1<<rBUF7 |
+	1<<rCL1 | 1<<rCL2 | 1<<rCL3 | 1<<rCL3a | 1<<rTM1 | 1<<rTM2 | 1<<rTM2a | 1<<rTM3 | 1<<rTM4 | 1<<rUDP1 | 1<<rUDP2
+
+// on reports whether the profile holds rule r.
+func (c *Checker) on(r ruleID) bool { return coreRules.has(r) || c.rules.has(r) }
+
 type ruleCount struct {
 	violations, notEval int64
 	reason              string
@@ -122,7 +133,7 @@ func NewChecker(o CheckOptions) *Checker {
 	}
 	for r := range catalogue {
 		if o.Profile.Includes(catalogue[r].Level) {
-			c.on |= 1 << r
+			c.rules |= 1 << r
 		}
 	}
 	return c
@@ -137,13 +148,21 @@ func (c *Checker) Add(e *Event) {
 	c.events++
 	c.ring.push(e)
 	c.eval(rTR1)
-	c.order(e)
+	if c.started {
+		tr2, tr3 := c.eval(rTR2), c.eval(rTR3)
+		if tr2 && e.Seq <= c.lastSeq || tr3 && e.T < c.lastT {
+			c.misordered(e, tr2, tr3)
+		}
+	}
+	c.started, c.lastSeq, c.lastT = true, e.Seq, e.T
 	if e.Ev == EvFault {
 		c.faults++
 	} else if cs := c.connFor(e); cs != nil {
 		c.checkEvent(cs, e)
 	}
-	c.flush()
+	if len(c.pending) != 0 {
+		c.flush()
+	}
 }
 
 // AddLine checks one raw trace line: blank lines and comments are
@@ -227,7 +246,7 @@ func (c *Checker) Finish() *Report {
 
 // eval counts one evaluation of rule r and reports whether r is on.
 func (c *Checker) eval(r ruleID) bool {
-	if !c.on.has(r) {
+	if !c.on(r) {
 		return false
 	}
 	c.checks[r&63]++
@@ -236,7 +255,7 @@ func (c *Checker) eval(r ruleID) bool {
 
 // skip records that rule r could not be evaluated for lack of a field.
 func (c *Checker) skip(r ruleID, field string) {
-	if !c.on.has(r) {
+	if !c.on(r) {
 		return
 	}
 	rc := &c.res[r]
@@ -254,7 +273,7 @@ func (c *Checker) fail(r ruleID, conn int64, msg string) {
 // failAt records a violation of r anchored at the anchor-th event (or line)
 // added; an anchor no longer in the window falls back to the current one.
 func (c *Checker) failAt(r ruleID, conn int64, anchor int64, msg string) {
-	if !c.on.has(r) {
+	if !c.on(r) {
 		return
 	}
 	c.res[r].violations++
@@ -271,18 +290,16 @@ func (c *Checker) failAt(r ruleID, conn int64, anchor int64, msg string) {
 	}
 }
 
-// order checks TR-2 and TR-3's time part for every line, fault lines
-// included.
-func (c *Checker) order(e *Event) {
-	if c.started {
-		if c.eval(rTR2) && e.Seq <= c.lastSeq {
-			c.fail(rTR2, NoConn, "seq "+itoa(e.Seq)+" after seq "+itoa(c.lastSeq)+": seq must strictly increase")
-		}
-		if c.eval(rTR3) && e.T < c.lastT {
-			c.fail(rTR3, connOf(e), "t "+ftoa(e.T)+" after t "+ftoa(c.lastT)+": time went back")
-		}
+// misordered: TR-2 and TR-3's time part failed (tr2, tr3: the rules are
+// being evaluated). They are checked on every line, fault lines included,
+// but the first.
+func (c *Checker) misordered(e *Event, tr2, tr3 bool) {
+	if tr2 && e.Seq <= c.lastSeq {
+		c.fail(rTR2, NoConn, "seq "+itoa(e.Seq)+" after seq "+itoa(c.lastSeq)+": seq must strictly increase")
 	}
-	c.started, c.lastSeq, c.lastT = true, e.Seq, e.T
+	if tr3 && e.T < c.lastT {
+		c.fail(rTR3, connOf(e), "t "+ftoa(e.T)+" after t "+ftoa(c.lastT)+": time went back")
+	}
 }
 
 func connOf(e *Event) int64 {
@@ -292,23 +309,23 @@ func connOf(e *Event) int64 {
 	return e.Conn
 }
 
-// checkEvent runs every rule group on one handler call of connection cs.
+// checkEvent runs every rule group on one handler call of connection cs,
+// in a fixed order (which orders the violations one call breaks). It runs
+// on every event, so it is written out flat: each group does the common
+// case in line and calls out for the rest.
 func (c *Checker) checkEvent(cs *connState, e *Event) {
 	m := cs.m
-	inPoll := c.enterPoll(m, cs, e)
-	if e.Ev != EvOther {
-		c.coreEvent(m, cs, e, inPoll)
-		c.prevCall, c.prevPoll = cs, pollOf(e)
+	inPoll := true
+	if e.Has&HasPoll != 0 && m.inPoll && e.Poll == m.poll && !m.freeing {
+		c.eval(rTR3) // the poll goes on: enterPoll's common case
 	} else {
-		c.prevCall = nil
+		inPoll = c.enterPoll(m, cs, e)
 	}
-	m.lastT, m.hasLast, m.lastIdx = e.T, true, c.ring.n
-	if e.Ev == EvClose {
-		c.closeConn(cs)
+	if e.Ev == EvOther {
+		c.prevCall = false
+		m.lastT, m.hasLast, m.lastIdx = e.T, true, c.ring.n
+		return
 	}
-}
-
-func (c *Checker) coreEvent(m *mgrState, cs *connState, e *Event, inPoll bool) {
 	if cs.events == 0 {
 		cs.byConnect = madeByConnect(cs, e)
 	}
@@ -319,14 +336,33 @@ func (c *Checker) coreEvent(m *mgrState, cs *connState, e *Event, inPoll bool) {
 		c.skipPollRules()
 	}
 	c.flagRules(cs, e)
-	c.failedConnectFlags(cs, e)
+	if e.Ev == EvConnect && e.DataInt != 0 && !cs.resolving {
+		c.failedConnectFlags(cs, e)
+	}
 	c.buffers(cs, e, inPoll)
-	c.timers(m, cs, e, inPoll)
-	c.stream(cs, e)
+	switch { // timers: TM-2a between calls, the rest at TIMER
+	case e.Ev == EvTimer:
+		c.timerFired(m, cs, e, inPoll)
+	case cs.events == 0:
+	case e.Has&HasTimer == 0:
+		c.skip(rTM2a, "timer")
+	case !cs.timerKnown:
+		c.skip(rTM2a, "timer_after")
+	case c.eval(rTM2a) && e.Timer != cs.timerAfter:
+		c.timerChanged(cs, e)
+	}
+	if !cs.udp && (e.Ev == EvSend || e.Ev == EvRecv || e.Has&HasPeer != 0) {
+		c.stream(cs, e)
+	}
 	if e.Ev == EvClose {
 		c.closeRules(m, cs, e, inPoll)
 	}
 	c.remember(cs, e)
+	c.prevCall, c.prevConn, c.prevPoll = true, cs.id, pollOf(e)
+	m.lastT, m.hasLast, m.lastIdx = e.T, true, c.ring.n
+	if e.Ev == EvClose {
+		c.closeConn(cs)
+	}
 }
 
 func (c *Checker) skipPollRules() {

@@ -3,24 +3,56 @@ package conformance
 // Buffers: BUF-1 to BUF-5, BUF-8, BUF-9 per call (BUF-6 is decided at
 // CLOSE, BUF-7 in check_stream.go; UDP's receive side in check_udp.go).
 
+// buffers runs the buffer rules on one call. The checks that hold on
+// almost every call are written out here; what is wrong, when something
+// is, is said by a function of its own.
 func (c *Checker) buffers(cs *connState, e *Event, inPoll bool) {
-	if cs.udp {
+	switch {
+	case cs.udp:
 		c.udpRecvSide(cs, e)
-	} else {
-		c.tcpRecvSide(cs, e, inPoll)
+	case e.Ev == EvRecv:
+		c.tcpRecv(cs, e, inPoll)
+	case !cs.recvKnown:
+		c.skip(rBUF2, "recv_after")
+	case c.eval(rBUF2) && e.RecvLen != cs.recvAfter:
+		c.recvChanged(cs, e, rBUF2)
 	}
-	c.removedExactly(cs, e)
-	c.underLimit(e, cs)
-	c.sendSide(cs, e)
-	c.ioSizes(cs, e)
+	switch { // BUF-2a
+	case e.Has&HasRecvAfter == 0:
+		c.skip(rBUF2a, "recv_after")
+	case e.Has&HasRemoved == 0:
+		c.skip(rBUF2a, "removed")
+	case c.eval(rBUF2a) && e.RecvAfter != e.RecvLen-e.Removed:
+		c.removedWrong(cs, e)
+	}
+	if e.Ev == EvRecv {
+		c.underLimit(e, cs)
+	}
+	switch { // BUF-3, BUF-4 between calls
+	case !cs.sendKnown:
+		if cs.events > 0 {
+			c.skip(pick(e.Ev == EvSend, rBUF3, rBUF4), "send_after")
+		}
+	case e.Ev == EvSend:
+		c.sentFromFront(cs, e)
+	case c.eval(rBUF4) && e.SendLen != cs.sendAfter:
+		c.sendChanged(cs, e)
+	}
+	switch { // BUF-4 within the call
+	case e.Has&HasSendAfter == 0:
+		c.skip(rBUF4, "send_after")
+	case e.Has&HasQueued == 0:
+		c.skip(rBUF4, "queued")
+	case c.eval(rBUF4) && e.SendAfter != e.SendLen+e.Queued:
+		c.queuedWrong(cs, e)
+	}
+	if cs.udp || e.Ev == EvRecv || e.Ev == EvSend {
+		c.ioSizes(cs, e)
+	}
 }
 
-// tcpRecvSide: BUF-1 for RECV, BUF-2 for every other event, BUF-9.
-func (c *Checker) tcpRecvSide(cs *connState, e *Event, inPoll bool) {
-	if e.Ev != EvRecv {
-		c.recvUnchanged(cs, e, rBUF2)
-		return
-	}
+// tcpRecv: BUF-1 and BUF-9 at a TCP RECV.
+func (c *Checker) tcpRecv(cs *connState, e *Event, inPoll bool) {
 	if c.eval(rBUF1) && e.DataInt <= 0 {
 		c.bufFail(rBUF1, cs, "RECV count "+itoa(e.DataInt)+" is not positive: a read of nothing gives no event (EOF included)")
 	}
@@ -46,8 +78,12 @@ func (c *Checker) recvUnchanged(cs *connState, e *Event, r ruleID) {
 		return
 	}
 	if c.eval(r) && e.RecvLen != cs.recvAfter {
-		c.bufFail(r, cs, e.Ev.String()+" with recv_len "+itoa(e.RecvLen)+", but the previous handler left "+itoa(cs.recvAfter)+": recv_mbuf changed between calls without RECV")
+		c.recvChanged(cs, e, r)
 	}
+}
+
+func (c *Checker) recvChanged(cs *connState, e *Event, r ruleID) {
+	c.bufFail(r, cs, e.Ev.String()+" with recv_len "+itoa(e.RecvLen)+", but the previous handler left "+itoa(cs.recvAfter)+": recv_mbuf changed between calls without RECV")
 }
 
 func (c *Checker) bufFail(r ruleID, cs *connState, msg string) {
@@ -55,16 +91,9 @@ func (c *Checker) bufFail(r ruleID, cs *connState, msg string) {
 	c.fail(r, cs.id, msg)
 }
 
-// removedExactly: BUF-2a.
-func (c *Checker) removedExactly(cs *connState, e *Event) {
-	switch {
-	case e.Has&HasRecvAfter == 0:
-		c.skip(rBUF2a, "recv_after")
-	case e.Has&HasRemoved == 0:
-		c.skip(rBUF2a, "removed")
-	case c.eval(rBUF2a) && e.RecvAfter != e.RecvLen-e.Removed:
-		c.bufFail(rBUF2a, cs, "recv_after "+itoa(e.RecvAfter)+", but recv_len "+itoa(e.RecvLen)+" - removed "+itoa(e.Removed)+" = "+itoa(e.RecvLen-e.Removed)+": within a call recv_mbuf shrinks by exactly what the handler removed")
-	}
+// removedWrong: BUF-2a failed.
+func (c *Checker) removedWrong(cs *connState, e *Event) {
+	c.bufFail(rBUF2a, cs, "recv_after "+itoa(e.RecvAfter)+", but recv_len "+itoa(e.RecvLen)+" - removed "+itoa(e.Removed)+" = "+itoa(e.RecvLen-e.Removed)+": within a call recv_mbuf shrinks by exactly what the handler removed")
 }
 
 // underLimit: BUF-5, judged at RECV: the core reads at most up to the
@@ -100,30 +129,14 @@ func (c *Checker) notReadWhenFull(cs *connState, e *Event, inPoll bool) {
 
 func atLimit(n int64, lim uint64) bool { return n >= 0 && uint64(n) >= lim }
 
-// sendSide: BUF-3 for SEND, BUF-4 between and within calls.
-func (c *Checker) sendSide(cs *connState, e *Event) {
-	if cs.sendKnown {
-		c.sendBetween(cs, e)
-	} else if cs.events > 0 {
-		c.skip(pick(e.Ev == EvSend, rBUF3, rBUF4), "send_after")
-	}
-	switch {
-	case e.Has&HasSendAfter == 0:
-		c.skip(rBUF4, "send_after")
-	case e.Has&HasQueued == 0:
-		c.skip(rBUF4, "queued")
-	case c.eval(rBUF4) && e.SendAfter != e.SendLen+e.Queued:
-		c.bufFail(rBUF4, cs, "send_after "+itoa(e.SendAfter)+", but send_len "+itoa(e.SendLen)+" + queued "+itoa(e.Queued)+" = "+itoa(e.SendLen+e.Queued)+": within a call send_mbuf grows by exactly what the handler queued")
-	}
+// sendChanged: BUF-4 failed between calls.
+func (c *Checker) sendChanged(cs *connState, e *Event) {
+	c.bufFail(rBUF4, cs, e.Ev.String()+" with send_len "+itoa(e.SendLen)+", but the previous handler left "+itoa(cs.sendAfter)+": send_mbuf changed between calls without SEND (output functions do no IO)")
 }
 
-func (c *Checker) sendBetween(cs *connState, e *Event) {
-	if e.Ev != EvSend {
-		if c.eval(rBUF4) && e.SendLen != cs.sendAfter {
-			c.bufFail(rBUF4, cs, e.Ev.String()+" with send_len "+itoa(e.SendLen)+", but the previous handler left "+itoa(cs.sendAfter)+": send_mbuf changed between calls without SEND (output functions do no IO)")
-		}
-		return
-	}
+// sentFromFront: BUF-3, a SEND takes its count from the front of what the
+// previous handler left.
+func (c *Checker) sentFromFront(cs *connState, e *Event) {
 	want := cs.sendAfter
 	if e.DataInt > 0 {
 		want -= e.DataInt
@@ -131,6 +144,11 @@ func (c *Checker) sendBetween(cs *connState, e *Event) {
 	if c.eval(rBUF3) && e.SendLen != want {
 		c.bufFail(rBUF3, cs, "SEND of "+itoa(e.DataInt)+" with send_len "+itoa(e.SendLen)+": the previous handler left "+itoa(cs.sendAfter)+", so send_len should be "+itoa(want))
 	}
+}
+
+// queuedWrong: BUF-4 failed within a call.
+func (c *Checker) queuedWrong(cs *connState, e *Event) {
+	c.bufFail(rBUF4, cs, "send_after "+itoa(e.SendAfter)+", but send_len "+itoa(e.SendLen)+" + queued "+itoa(e.Queued)+" = "+itoa(e.SendLen+e.Queued)+": within a call send_mbuf grows by exactly what the handler queued")
 }
 
 // ioSizes: BUF-8 (TCP sizes, SEND 0) and UDP-3 (datagram sizes, whole

@@ -5,20 +5,31 @@ package conformance
 // check_turns.go, CL-6 in check_poll.go).
 
 func (c *Checker) flagRules(cs *connState, e *Event) {
-	c.afterCloseImmediately(cs, e)
+	if (e.Ev == EvRecv || e.Ev == EvSend && e.DataInt > 0) && cs.events != 0 {
+		c.afterCloseImmediately(cs, e)
+	}
 	if e.Has&HasFlags == 0 {
 		c.skip(rCL3, "flags")
 		return
 	}
-	c.coreFlagsKept(cs, e)
-	c.handlerFlagsKept(cs, e)
+	if c.eval(rCL3) { // the core-owned bits at entry are those of the previous entry
+		core := e.Flags & fCoreOwned
+		switch {
+		case (e.Flags&fListening != 0) != (cs.role == RoleListener) || e.Has&HasUDP != 0 && (e.Flags&fUDP != 0) != e.UDP:
+			c.fail(rCL3, cs.id, roleFlags(cs, e))
+		case e.Ev == EvConnect && core&fConnecting != 0:
+			c.fail(rCL3, cs.id, "CONNECT's flags ("+hexFlags(e.Flags)+") still have CONNECTING: the core clears it before delivering CONNECT")
+		case cs.coreKnown && core != cs.coreFlags:
+			c.coreFlagsChanged(cs, e, core)
+		}
+	}
+	if c.prevCall && c.prevConn == cs.id && c.prevPoll != 0 && c.prevPoll == pollOf(e) {
+		c.handlerFlagsKept(cs, e)
+	}
 }
 
 // handlerFlagsKept: CL-3a, across two adjacent calls of one connection.
 func (c *Checker) handlerFlagsKept(cs *connState, e *Event) {
-	if c.prevCall != cs || c.prevPoll == 0 || c.prevPoll != pollOf(e) {
-		return
-	}
 	if !cs.afterKnown {
 		c.skip(rCL3a, "flags_after")
 		return
@@ -33,11 +44,9 @@ func (c *Checker) handlerFlagsKept(cs *connState, e *Event) {
 	}
 }
 
-// afterCloseImmediately: CL-1.
+// afterCloseImmediately: CL-1, at a RECV or a positive SEND after the
+// connection's first call.
 func (c *Checker) afterCloseImmediately(cs *connState, e *Event) {
-	if e.Ev != EvRecv && !(e.Ev == EvSend && e.DataInt > 0) || cs.events == 0 {
-		return
-	}
 	if !cs.afterKnown {
 		c.skip(rCL1, "flags_after")
 		return
@@ -47,30 +56,16 @@ func (c *Checker) afterCloseImmediately(cs *connState, e *Event) {
 	}
 }
 
-// coreFlagsKept: CL-3. The core-owned bits at entry are those of the
-// previous entry, but for what the core itself changes.
-func (c *Checker) coreFlagsKept(cs *connState, e *Event) {
-	if !c.eval(rCL3) {
-		return
-	}
-	if msg := roleFlags(cs, e); msg != "" {
-		c.fail(rCL3, cs.id, msg)
-		return
-	}
-	core := e.Flags & fCoreOwned
-	if e.Ev == EvConnect && core&fConnecting != 0 {
-		c.fail(rCL3, cs.id, "CONNECT's flags ("+hexFlags(e.Flags)+") still have CONNECTING: the core clears it before delivering CONNECT")
-		return
-	}
-	if !cs.coreKnown {
-		return
-	}
+// coreFlagsChanged: the core-owned bits changed since the previous entry;
+// CL-3 fails unless the core itself made the change.
+func (c *Checker) coreFlagsChanged(cs *connState, e *Event, core uint32) {
 	if msg := coreChange(cs.coreFlags, core, cs.connects > 0, e.Ev == EvConnect); msg != "" {
 		c.fail(rCL3, cs.id, e.Ev.String()+" on connection "+itoa(cs.id)+": "+msg)
 	}
 }
 
-// roleFlags: LISTENING and UDP agree with the line's role and udp.
+// roleFlags says how LISTENING or UDP disagrees with the line's role and
+// udp ("" when they agree).
 func roleFlags(cs *connState, e *Event) string {
 	if (e.Flags&fListening != 0) != (cs.role == RoleListener) {
 		return "flags " + hexFlags(e.Flags) + " of " + cs.role.String() + " connection " + itoa(cs.id) + ": LISTENING is set exactly on listeners"
@@ -106,14 +101,11 @@ func coreChange(prev, now uint32, connectedBefore, atConnect bool) string {
 	return ""
 }
 
-// failedConnectFlags: the core sets CLOSE_IMMEDIATELY before it delivers
-// a failed CONNECT, so that the CLOSE follows in the next poll (D-CONNECT-3,
+// failedConnectFlags, at a failed CONNECT not on the resolver's path: the
+// core sets CLOSE_IMMEDIATELY before it delivers a failed CONNECT, so that the CLOSE follows in the next poll (D-CONNECT-3,
 // D-CONNECT-5); resolve_cb's CONNECT(-1) is the exception, its CLOSE comes
 // in the same call (D-CONNECT-6).
 func (c *Checker) failedConnectFlags(cs *connState, e *Event) {
-	if e.Ev != EvConnect || e.DataInt == 0 || cs.resolving {
-		return
-	}
 	if e.Has&HasFlags == 0 {
 		c.skip(rCL5, "flags")
 		return

@@ -151,13 +151,13 @@ func dropClosed(list []*connState) []*connState {
 }
 
 // release frees the manager's closed connections, which its lists no
-// longer hold; one that is still the manager's current turn or the last
-// call waits, since those are compared by identity.
+// longer hold; one that is still the manager's current turn waits, since
+// turns are compared by identity.
 func (c *Checker) release(m *mgrState) {
 	kept := m.closing[:0]
 	for _, cs := range m.closing {
 		switch {
-		case cs == m.curTurn || cs == c.prevCall:
+		case cs == m.curTurn:
 			kept = append(kept, cs)
 		case len(c.freeConns) < minConnSlots+c.conns.len():
 			c.freeConns = append(c.freeConns, cs)

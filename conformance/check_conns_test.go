@@ -168,3 +168,12 @@ func TestClosedDroppedWithoutPolls(t *testing.T) {
 		t.Errorf("%s", reportText(r))
 	}
 }
+
+// coreRules, the rules every profile holds, are the catalogue's core rules.
+func TestCoreRules(t *testing.T) {
+	for r := ruleID(0); r < numRules; r++ {
+		if coreRules.has(r) != (catalogue[r].Level == LevelCore) {
+			t.Errorf("%s: in coreRules %v, level %v", catalogue[r].ID, coreRules.has(r), catalogue[r].Level)
+		}
+	}
+}

@@ -6,9 +6,14 @@ package conformance
 func (c *Checker) grammar(cs *connState, e *Event) {
 	switch cs.role {
 	case RoleInbound:
-		c.inbound(cs, e)
+		ev2 := c.eval(rEV2)
+		if ev2 && (cs.events == 0 && e.Ev != EvAccept || e.Ev == EvAccept && cs.accepts > 0) || e.Ev == EvConnect {
+			c.inbound(cs, e, ev2)
+		}
 	case RoleListener:
-		c.listenerGets(cs, e)
+		if c.eval(rEV4) && e.Ev != EvPoll && e.Ev != EvTimer && e.Ev != EvClose {
+			c.listenerGets(cs, e)
+		}
 	case RoleOutbound:
 		c.outbound(cs, e)
 	}
@@ -20,9 +25,10 @@ func (c *Checker) grammar(cs *connState, e *Event) {
 	}
 }
 
-// inbound: EV-2 (ACCEPT first and once), EV-3 (no CONNECT).
-func (c *Checker) inbound(cs *connState, e *Event) {
-	if c.eval(rEV2) {
+// inbound: EV-2 (ACCEPT first and once; ev2: being evaluated), EV-3 (no
+// CONNECT).
+func (c *Checker) inbound(cs *connState, e *Event, ev2 bool) {
+	if ev2 {
 		switch {
 		case cs.events == 0 && e.Ev != EvAccept:
 			c.fail(rEV2, cs.id, "inbound connection "+itoa(cs.id)+"'s first event is "+e.Ev.String()+", not ACCEPT")
@@ -35,15 +41,9 @@ func (c *Checker) inbound(cs *connState, e *Event) {
 	}
 }
 
-// listenerGets: EV-4.
+// listenerGets: EV-4 failed, a listener got something else than POLL,
+// TIMER or CLOSE.
 func (c *Checker) listenerGets(cs *connState, e *Event) {
-	if !c.eval(rEV4) {
-		return
-	}
-	switch e.Ev {
-	case EvPoll, EvTimer, EvClose:
-		return
-	}
 	c.fail(rEV4, cs.id, "listener "+itoa(cs.id)+" gets "+e.Ev.String()+": a listener gets only POLL, TIMER and CLOSE (ACCEPT goes to the new connection)")
 }
 

@@ -135,6 +135,10 @@ func (c *Checker) missedPolls(m *mgrState, from, to int64) {
 // (a poll that served them in another order broke EV-9 and teaches
 // nothing), then those first seen in it without a turn (accepted in it).
 func (c *Checker) rebuild(m *mgrState) {
+	if len(m.pending) == 0 && len(m.closing) == 0 && allHadTurn(m.turns) {
+		m.turns = m.turns[:0] // the list stays as it is
+		return
+	}
 	next := m.spare[:0]
 	for _, cs := range m.turns {
 		if !cs.hadTurn {
@@ -155,12 +159,25 @@ func (c *Checker) rebuild(m *mgrState) {
 		cs.rank = i
 		cs.hadTurn = cs.hadTurn || cs.turnPoll == m.poll && m.inPoll
 	}
-	clear(m.conns)
-	clear(m.pending)
+	// The lists' spare capacity may keep stale pointers: they are never
+	// read, and are at most as many as the lists' longest length.
 	m.spare, m.conns, m.pending = m.conns[:0], next, m.pending[:0]
-	clear(m.turns)
 	m.turns = m.turns[:0]
-	c.release(m)
+	if len(m.closing) != 0 {
+		c.release(m)
+	}
+}
+
+// allHadTurn reports whether every connection served in the poll had a
+// turn before it: then, with none new and none closed, the list keeps its
+// order and ranks (ranks are only compared within one list).
+func allHadTurn(turns []*connState) bool {
+	for _, cs := range turns {
+		if !cs.hadTurn {
+			return false
+		}
+	}
+	return true
 }
 
 func keepOpen(list []*connState, cs *connState) []*connState {
@@ -204,7 +221,13 @@ type walk struct {
 // serve notes that cs is served next, and says what is wrong with that.
 func (w *walk) serve(cs *connState) string {
 	if cs.hadTurn {
-		return w.serveOld(cs)
+		bad := w.oldSeen && cs.rank < w.lastOldRank
+		prev := w.lastOld
+		w.oldSeen, w.lastOldRank, w.lastOld = true, cs.rank, cs.id
+		if bad {
+			return servedOutOfOrder(cs.id, prev)
+		}
+		return ""
 	}
 	if w.oldSeen {
 		return "connection " + itoa(cs.id) + ", new since the previous poll, is served after connection " + itoa(w.lastOld) + ", which is older: new connections are at the head of the list"
@@ -221,24 +244,18 @@ func (w *walk) serve(cs *connState) string {
 	return ""
 }
 
-func (w *walk) serveOld(cs *connState) string {
-	bad := w.oldSeen && cs.rank < w.lastOldRank
-	prev := w.lastOld
-	w.oldSeen, w.lastOldRank, w.lastOld = true, cs.rank, cs.id
-	if bad {
-		return "connection " + itoa(cs.id) + " is served after connection " + itoa(prev) + ", but came before it in the previous poll: the list keeps its order"
-	}
-	return ""
+func servedOutOfOrder(id, prev int64) string {
+	return "connection " + itoa(id) + " is served after connection " + itoa(prev) + ", but came before it in the previous poll: the list keeps its order"
 }
 
-// pollTime checks TR-4 on an event inside a poll.
-func (c *Checker) pollTime(m *mgrState, e *Event) {
-	if c.pollClock && c.eval(rTR4) && e.T != m.firstT {
-		c.fail(rTR4, e.Conn, "t "+ftoa(e.T)+" differs from "+ftoa(m.firstT)+", the t of poll "+itoa(m.poll)+"'s first call: with clock=poll every call of a poll has the poll's time")
-	}
-	if e.Ev != EvPoll {
-		return
-	}
+// notPollTime: TR-4 failed, with clock=poll a call's t is not its poll's.
+func (c *Checker) notPollTime(m *mgrState, e *Event) {
+	c.fail(rTR4, e.Conn, "t "+ftoa(e.T)+" differs from "+ftoa(m.firstT)+", the t of poll "+itoa(m.poll)+"'s first call: with clock=poll every call of a poll has the poll's time")
+}
+
+// pollData checks TR-4 on a POLL: every POLL of a poll carries the same
+// data, the poll's clock.
+func (c *Checker) pollData(m *mgrState, e *Event) {
 	first := !m.hasPollData
 	if first {
 		m.pollData, m.hasPollData = e.DataInt, true

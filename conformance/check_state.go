@@ -67,7 +67,7 @@ type grammarState struct {
 // turnState follows the connection through the current poll.
 type turnState struct {
 	hadTurn     bool  // served in an earlier poll (not new since the previous poll)
-	rank        int   // position in the list as of the previous poll
+	rank        int   // orders the list as of the previous poll (compared only within it)
 	created     int64 // creation serial (ACCEPT order), 0 when unknown
 	createdPoll int64 // poll of its ACCEPT
 	pollIdx     int64 // the poll the fields below are about
@@ -159,10 +159,19 @@ type mgrState struct {
 // event; an event on a closed connection is an EV-1 violation (nil).
 func (c *Checker) connFor(e *Event) *connState {
 	c.eval(rEV1)
-	if cs := c.conns.get(e.Conn); cs != nil {
-		c.identity(cs, e)
-		return cs
+	cs := c.conns.get(e.Conn)
+	switch {
+	case cs == nil:
+		return c.firstEvent(e)
+	case e.Role != cs.role || udpOf(e) != cs.udp || mgrOf(e) != cs.mgrID:
+		c.reused(cs, e)
 	}
+	return cs
+}
+
+// firstEvent creates the state of a new connection at its first event;
+// an event on a closed connection is an EV-1 violation (nil).
+func (c *Checker) firstEvent(e *Event) *connState {
 	if c.closed.has(e.Conn) {
 		c.fail(rEV1, e.Conn, e.Ev.String()+" on connection "+itoa(e.Conn)+" after its CLOSE: nothing comes after CLOSE and ids are never reused")
 		return nil
@@ -219,12 +228,9 @@ func (c *Checker) mgrFor(e *Event) *mgrState {
 	return m
 }
 
-// identity checks that a connection stays what it was (EV-1: an id that
+// reused: EV-1 failed, a connection is not what it was (an id that
 // changes role, udp or manager has been reused).
-func (c *Checker) identity(cs *connState, e *Event) {
-	if e.Role == cs.role && udpOf(e) == cs.udp && mgrOf(e) == cs.mgrID {
-		return
-	}
+func (c *Checker) reused(cs *connState, e *Event) {
 	c.fail(rEV1, cs.id, "connection "+itoa(cs.id)+" appears as "+describeConn(e.Role, udpOf(e), mgrOf(e))+
 		", but it was "+describeConn(cs.role, cs.udp, cs.mgrID)+": a connection id is never reused")
 }
@@ -249,34 +255,68 @@ func madeByConnect(cs *connState, e *Event) bool {
 	return !(e.Has&HasFlags != 0 && e.Ev != EvConnect && e.Flags&(fConnecting|fResolving) == 0)
 }
 
-// remember updates the connection's state after all rules have seen e.
+// remember updates the connection's state after all rules have seen e:
+// what its grammar rules need, its flags, its buffers, its timer and the
+// running totals BUF-6 compares at CLOSE. It is one flat function because
+// it runs on every call.
 func (c *Checker) remember(cs *connState, e *Event) {
-	c.rememberGrammar(cs, e)
-	c.rememberFlags(cs, e)
-	c.rememberBuffers(cs, e)
-	if e.Has&HasTimerAfter != 0 {
-		cs.timerAfter, cs.timerKnown = e.TimerAfter, true
-	} else {
-		cs.timerKnown = false
-	}
-	cs.events++
-}
-
-func (c *Checker) rememberGrammar(cs *connState, e *Event) {
 	switch e.Ev {
 	case EvAccept:
 		cs.accepts++
 	case EvPoll:
 		cs.everPolled, cs.resolving = true, false
 	case EvConnect:
-		cs.connects++
-		cs.connected, cs.connectFailed = e.DataInt == 0, e.DataInt != 0
-		if cs.connectFailed {
-			c.failedConnect(cs, e)
-		}
+		c.rememberConnect(cs, e)
+	case EvRecv:
+		cs.sumRecv += e.DataInt
+	case EvSend:
+		cs.sumSend += max(e.DataInt, 0)
 	}
 	if e.Ev != EvPoll && e.Ev != EvTimer {
 		cs.connectOrClose = true
+	}
+	h := e.Has
+	cs.lastError = e.Ev == EvConnect && e.DataInt != 0 || e.Ev == EvSend && e.DataInt < 0
+	if h&HasFlags != 0 {
+		cs.coreFlags, cs.coreKnown = e.Flags&fCoreOwned, true
+	}
+	if h&HasFlagsAfter != 0 {
+		cs.flagsAfter = e.FlagsAfter
+		cs.handlerCI = setByHandler(cs.handlerCI, fCloseImmediately, e, cs.lastError)
+		cs.handlerSAC = setByHandler(cs.handlerSAC, fSendAndClose, e, false)
+	} else {
+		cs.handlerCI, cs.handlerSAC = false, false
+	}
+	if h&HasRecvAfter != 0 {
+		cs.recvAfter = e.RecvAfter
+	}
+	if h&HasSendAfter != 0 {
+		cs.sendAfter = e.SendAfter
+	}
+	if h&HasTimerAfter != 0 {
+		cs.timerAfter = e.TimerAfter
+	}
+	cs.afterKnown, cs.recvKnown, cs.sendKnown, cs.timerKnown = h&HasFlagsAfter != 0, h&HasRecvAfter != 0, h&HasSendAfter != 0, h&HasTimerAfter != 0
+	cs.udpRecvPrev = e.Ev == EvRecv
+	if cs.events == 0 { // what was queued before the first call
+		cs.initialSend = e.SendLen
+		if e.Ev == EvSend {
+			cs.initialSend += max(e.DataInt, 0)
+		}
+	}
+	if h&(HasRemoved|HasQueued) != HasRemoved|HasQueued {
+		cs.sumsOK, cs.sumsMissing = false, pickStr(h&HasRemoved == 0, "removed", "queued")
+	}
+	cs.sumRemoved += e.Removed
+	cs.sumQueued += e.Queued
+	cs.events++
+}
+
+func (c *Checker) rememberConnect(cs *connState, e *Event) {
+	cs.connects++
+	cs.connected, cs.connectFailed = e.DataInt == 0, e.DataInt != 0
+	if cs.connectFailed {
+		c.failedConnect(cs, e)
 	}
 }
 
@@ -287,20 +327,6 @@ func (c *Checker) failedConnect(cs *connState, e *Event) {
 		return
 	}
 	cs.mustClose = e.FlagsAfter&fCloseImmediately != 0
-}
-
-func (c *Checker) rememberFlags(cs *connState, e *Event) {
-	cs.lastError = e.Ev == EvConnect && e.DataInt != 0 || e.Ev == EvSend && e.DataInt < 0
-	if e.Has&HasFlags != 0 {
-		cs.coreFlags, cs.coreKnown = e.Flags&fCoreOwned, true
-	}
-	if e.Has&HasFlagsAfter == 0 {
-		cs.afterKnown, cs.handlerCI, cs.handlerSAC = false, false, false
-		return
-	}
-	cs.flagsAfter, cs.afterKnown = e.FlagsAfter, true
-	cs.handlerCI = setByHandler(cs.handlerCI, fCloseImmediately, e, cs.lastError)
-	cs.handlerSAC = setByHandler(cs.handlerSAC, fSendAndClose, e, false)
 }
 
 // setByHandler says whether bit, set in e's flags_after, was set by a
@@ -316,43 +342,11 @@ func setByHandler(was bool, bit uint32, e *Event, coreSet bool) bool {
 	return true
 }
 
-func (c *Checker) rememberBuffers(cs *connState, e *Event) {
-	if e.Has&HasRecvAfter != 0 {
-		cs.recvAfter, cs.recvKnown = e.RecvAfter, true
-	} else {
-		cs.recvKnown = false
+func pickStr(cond bool, a, b string) string {
+	if cond {
+		return a
 	}
-	if e.Has&HasSendAfter != 0 {
-		cs.sendAfter, cs.sendKnown = e.SendAfter, true
-	} else {
-		cs.sendKnown = false
-	}
-	cs.udpRecvPrev = e.Ev == EvRecv
-	c.rememberSums(cs, e)
-}
-
-// rememberSums keeps the running totals BUF-6 compares at CLOSE.
-func (c *Checker) rememberSums(cs *connState, e *Event) {
-	if cs.events == 0 {
-		cs.initialSend = e.SendLen
-		if e.Ev == EvSend && e.DataInt > 0 {
-			cs.initialSend += e.DataInt
-		}
-	}
-	switch {
-	case e.Ev == EvRecv:
-		cs.sumRecv += e.DataInt
-	case e.Ev == EvSend && e.DataInt > 0:
-		cs.sumSend += e.DataInt
-	}
-	switch {
-	case e.Has&HasRemoved == 0:
-		cs.sumsOK, cs.sumsMissing = false, "removed"
-	case e.Has&HasQueued == 0:
-		cs.sumsOK, cs.sumsMissing = false, "queued"
-	}
-	cs.sumRemoved += e.Removed
-	cs.sumQueued += e.Queued
+	return b
 }
 
 // closeConn drops a closed connection's state, keeping its id.

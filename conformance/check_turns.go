@@ -18,14 +18,23 @@ func (c *Checker) inPollRules(m *mgrState, cs *connState, e *Event) {
 	if cs.pollIdx != m.poll {
 		cs.newPoll(m.poll)
 	}
-	c.pollTime(m, e)
+	if c.pollClock && c.eval(rTR4) && e.T != m.firstT {
+		c.notPollTime(m, e)
+	}
+	if e.Ev == EvPoll {
+		c.pollData(m, e)
+	}
 	switch {
-	case c.resolverPath(cs, e):
+	case !cs.everPolled && cs.role == RoleOutbound && e.Ev != EvPoll && c.resolverPath(cs, e):
 		return
 	case e.Ev == EvAccept:
 		c.acceptInTurn(m, cs, e)
 	case e.Ev == EvRecv && cs.udp && cs.role == RoleInbound:
 		c.childRecv(m, cs)
+	case cs.createdPoll == m.poll && cs.created != 0:
+		if c.eval(rEV9) {
+			c.fail(rEV9, cs.id, "connection "+itoa(cs.id)+", accepted in poll "+itoa(m.poll)+", gets "+e.Ev.String()+" in it: a connection created during a poll gets nothing else in it")
+		}
 	default:
 		c.ownEvent(m, cs, e)
 	}
@@ -38,13 +47,11 @@ func (cs *connState) newPoll(poll int64) {
 	cs.timerStart, cs.timerOK = cs.timerAfter, cs.timerKnown
 }
 
-// resolverPath: a connection waiting for DNS is not in the list; its
+// resolverPath, for an outbound connection never polled and an event
+// other than POLL: a connection waiting for DNS is not in the list; its
 // TIMER, CONNECT(-1) and CLOSE come from the resolver, in another
 // connection's turn (D-CONNECT-6, D-TIMER-7).
 func (c *Checker) resolverPath(cs *connState, e *Event) bool {
-	if cs.everPolled || cs.role != RoleOutbound || e.Ev == EvPoll {
-		return false
-	}
 	if e.Has&HasFlags != 0 && e.Flags&fResolving != 0 || e.Ev == EvConnect && e.DataInt == -1 {
 		cs.resolving = true
 	}
@@ -118,14 +125,10 @@ func (c *Checker) datagram(m *mgrState, l, child *connState, accept bool) {
 	}
 }
 
-// ownEvent places one of the connection's own events in its turn.
+// ownEvent places one of the connection's own events in its turn, in
+// the order of a turn: CLOSE alone, or TIMER? POLL CONNECT? RECV* SEND?
+// (EV-8; TM-5 for TIMER, EV-7 for a second POLL, BUF-8 for a second SEND).
 func (c *Checker) ownEvent(m *mgrState, cs *connState, e *Event) {
-	if cs.createdPoll == m.poll && cs.created != 0 {
-		if c.eval(rEV9) {
-			c.fail(rEV9, cs.id, "connection "+itoa(cs.id)+", accepted in poll "+itoa(m.poll)+", gets "+e.Ev.String()+" in it: a connection created during a poll gets nothing else in it")
-		}
-		return
-	}
 	switch {
 	case cs.turnPoll != m.poll:
 		c.startTurn(m, cs, e)
@@ -135,7 +138,28 @@ func (c *Checker) ownEvent(m *mgrState, cs *connState, e *Event) {
 		}
 		m.curTurn = cs
 	}
-	c.stageStep(cs, e)
+	switch e.Ev {
+	case EvPoll:
+		if c.eval(rEV7) && cs.sawPoll {
+			c.fail(rEV7, cs.id, "second POLL for connection "+itoa(cs.id)+" in poll "+itoa(cs.pollIdx)+": one POLL per connection and poll")
+		} else if c.eval(rEV8) && cs.stage > stPoll {
+			c.fail(rEV8, cs.id, "POLL after "+cs.lastOwn.String()+" in the same poll: POLL comes before any IO")
+		}
+		cs.sawPoll = true
+		cs.stage = max(cs.stage, stPoll)
+	case EvClose:
+		if c.eval(rEV8) && cs.stage != stNone {
+			c.fail(rEV8, cs.id, "CLOSE after "+cs.lastOwn.String()+" in the same poll: a connection closes at the start of its turn, alone")
+		}
+	case EvTimer:
+		c.stageTimer(cs)
+	case EvConnect:
+		c.stageIO(cs, e, stConnect)
+	case EvRecv:
+		c.stageIO(cs, e, stRecv)
+	case EvSend:
+		c.stageIO(cs, e, stSend)
+	}
 	cs.lastOwn = e.Ev
 }
 
@@ -154,25 +178,29 @@ func (c *Checker) startTurn(m *mgrState, cs *connState, e *Event) {
 			c.fail(rEV9, cs.id, msg)
 		}
 	}
-	if e.Ev != EvClose {
-		c.turnStartFlags(cs, e)
+	// A turn that does not begin with CLOSE must not find the connection
+	// flagged to close (CL-4 for flags its handler set, CL-5 for flags the
+	// core set).
+	switch {
+	case e.Ev == EvClose:
+	case e.Has&HasFlags == 0:
+		c.skip(rCL4, "flags")
+		c.skip(rCL5, "flags")
+	default:
+		c.eval(rCL4)
+		c.eval(rCL5)
+		if e.Flags&fCloseImmediately != 0 || e.Flags&fSendAndClose != 0 && e.SendLen == 0 {
+			c.flaggedAtTurnStart(cs, e)
+		}
 	}
 	if e.Ev != EvTimer && e.Has&HasTimer != 0 {
 		cs.timerStart, cs.timerOK = e.Timer, true
 	}
 }
 
-// turnStartFlags: a turn that does not begin with CLOSE must not find the
-// connection flagged to close (CL-4 for flags its handler set, CL-5 for
-// flags the core set).
-func (c *Checker) turnStartFlags(cs *connState, e *Event) {
-	if e.Has&HasFlags == 0 {
-		c.skip(rCL4, "flags")
-		c.skip(rCL5, "flags")
-		return
-	}
-	c.eval(rCL4)
-	c.eval(rCL5)
+// flaggedAtTurnStart: CL-4 or CL-5 failed, a turn began with the
+// connection flagged to close.
+func (c *Checker) flaggedAtTurnStart(cs *connState, e *Event) {
 	switch {
 	case e.Flags&fCloseImmediately != 0:
 		c.fail(pick(cs.handlerCI, rCL4, rCL5), cs.id, e.Ev.String()+" starts connection "+itoa(cs.id)+"'s turn with CLOSE_IMMEDIATELY set (flags "+hexFlags(e.Flags)+"): it must be closed at the start of its turn instead")
@@ -188,28 +216,6 @@ func pick(cond bool, a, b ruleID) ruleID {
 	return b
 }
 
-// stageStep: the order of a connection's own events in its turn: CLOSE
-// alone, or TIMER? POLL CONNECT? RECV* SEND? (EV-8; TM-5 for TIMER, EV-7
-// for a second POLL, BUF-8 for a second SEND).
-func (c *Checker) stageStep(cs *connState, e *Event) {
-	switch e.Ev {
-	case EvClose:
-		if c.eval(rEV8) && cs.stage != stNone {
-			c.fail(rEV8, cs.id, "CLOSE after "+cs.lastOwn.String()+" in the same poll: a connection closes at the start of its turn, alone")
-		}
-	case EvTimer:
-		c.stageTimer(cs)
-	case EvPoll:
-		c.stagePoll(cs)
-	case EvConnect:
-		c.stageIO(cs, e, stConnect)
-	case EvRecv:
-		c.stageIO(cs, e, stRecv)
-	case EvSend:
-		c.stageIO(cs, e, stSend)
-	}
-}
-
 func (c *Checker) stageTimer(cs *connState) {
 	if c.eval(rTM5) {
 		switch {
@@ -221,16 +227,6 @@ func (c *Checker) stageTimer(cs *connState) {
 	}
 	cs.sawTimer = true
 	cs.stage = max(cs.stage, stTimer)
-}
-
-func (c *Checker) stagePoll(cs *connState) {
-	if c.eval(rEV7) && cs.sawPoll {
-		c.fail(rEV7, cs.id, "second POLL for connection "+itoa(cs.id)+" in poll "+itoa(cs.pollIdx)+": one POLL per connection and poll")
-	} else if c.eval(rEV8) && cs.stage > stPoll {
-		c.fail(rEV8, cs.id, "POLL after "+cs.lastOwn.String()+" in the same poll: POLL comes before any IO")
-	}
-	cs.sawPoll = true
-	cs.stage = max(cs.stage, stPoll)
 }
 
 func (c *Checker) stageIO(cs *connState, e *Event, want uint8) {

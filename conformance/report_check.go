@@ -56,7 +56,7 @@ func (c *Checker) buildReport() *Report {
 	}
 	slices.Sort(r.Open)
 	for i := range catalogue {
-		if c.on.has(ruleID(i)) {
+		if c.on(ruleID(i)) {
 			r.Rules = append(r.Rules, c.ruleResult(ruleID(i)))
 		}
 	}
