@@ -7,52 +7,106 @@ import (
 
 // The fast path of ParseEvent: a line in the canonical form AppendEvent
 // writes (the form of every line the kit and mgsim's tools write) is read
-// in one pass, with no whitespace, token or error bookkeeping. Anything
-// else (whitespace, another field order, an unknown field, an escape, a
-// number written another way, a protocol event, a value of the wrong type)
-// makes it give up, and ParseEvent parses the line again with the general
-// parser, which accepts every line the fast path accepts, to the same
-// Event, and says what is wrong with the others.
+// in one pass, field after field in their fixed order, with no whitespace,
+// token or error bookkeeping. Anything else (whitespace, another field
+// order, an unknown field, an escape, a number written another way, a
+// protocol event, a value of the wrong type) makes it give up, and
+// ParseEvent parses the line again with the general parser, which accepts
+// every line the fast path accepts, to the same Event, and says what is
+// wrong with the others.
 
-// canonParser reads one canonical line.
+// canonParser reads one canonical line; b is the line without its
+// closing brace.
 type canonParser struct {
-	b       []byte
-	i       int
-	e       *Event
-	seen    uint32 // req* bits of the fields read
-	hasData bool
-	isFault bool
+	b []byte
+	i int
+	e *Event
 }
 
 // parseCanonical parses a canonical line into e, which must be zero. It
 // reports false, leaving e in any state, for a line it does not take.
 func parseCanonical(b []byte, e *Event) bool {
-	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
+	const start = `{"seq":`
+	if len(b) <= len(start) || b[len(b)-1] != '}' || string(b[:len(start)]) != start {
 		return false
 	}
-	p := canonParser{b: b, i: 1, e: e}
-	return p.members() && p.finish()
+	p := canonParser{b: b[:len(b)-1], i: len(start), e: e}
+	if !p.int(&e.Seq) || !p.field(fT) || !p.float(&e.T) {
+		return false
+	}
+	if p.field(fFault) {
+		return p.faultLine()
+	}
+	return p.handlerLine()
 }
 
-// members reads the "key":value members, whose keys must come in the
-// canonical order.
-func (p *canonParser) members() bool {
-	next := fSeq
-	for {
-		f, ok := p.key(next)
-		if !ok || !p.value(f) || p.i >= len(p.b) {
-			return false
-		}
-		next = f + 1
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-		case '}':
-			return p.i == len(p.b)-1
-		default:
-			return false
-		}
+// handlerLine reads a handler call's fields after seq and t.
+func (p *canonParser) handlerLine() bool {
+	e := p.e
+	if !p.field(fConn) || !p.int(&e.Conn) || !p.field(fRole) || !p.role() {
+		return false
 	}
+	if p.field(fListener) && !p.intOpt(&e.Listener, HasListener) || p.field(fUDPField) && !p.udp() {
+		return false
+	}
+	if !p.field(fEv) || !p.ev() {
+		return false
+	}
+	if p.field(fData) {
+		if !p.data() {
+			return false
+		}
+	} else if e.Ev != EvClose {
+		return false
+	}
+	if !p.field(fRecvLen) || !p.int(&e.RecvLen) || !p.field(fSendLen) || !p.int(&e.SendLen) {
+		return false
+	}
+	e.Name = e.Ev.String()
+	return p.buffersAndFlags() && p.timersAndRest() && p.i == len(p.b)
+}
+
+// buffersAndFlags reads the optional fields from recv_after to removed.
+func (p *canonParser) buffersAndFlags() bool {
+	e := p.e
+	return p.optInt(fRecvAfter, &e.RecvAfter, HasRecvAfter) &&
+		p.optInt(fSendAfter, &e.SendAfter, HasSendAfter) &&
+		(!p.field(fFlags) || p.flags(&e.Flags, HasFlags)) &&
+		(!p.field(fFlagsAfter) || p.flags(&e.FlagsAfter, HasFlagsAfter)) &&
+		p.optInt(fQueued, &e.Queued, HasQueued) &&
+		p.optInt(fRemoved, &e.Removed, HasRemoved)
+}
+
+// timersAndRest reads the optional fields from timer on.
+func (p *canonParser) timersAndRest() bool {
+	e := p.e
+	return p.optFloat(fTimer, &e.Timer, HasTimer) &&
+		p.optFloat(fTimerAfter, &e.TimerAfter, HasTimerAfter) &&
+		(!p.field(fRecvLimit) || p.uint(&e.RecvLimit, HasRecvLimit)) &&
+		p.optInt(fPoll, &e.Poll, HasPoll) &&
+		(!p.field(fOrigin) || p.origin()) &&
+		p.optInt(fPeer, &e.Peer, HasPeer) &&
+		p.optInt(fMgr, &e.Mgr, HasMgr) &&
+		p.stream(fTxBytes, &e.TxBytes, &e.TxSum, HasTx) &&
+		p.stream(fRxBytes, &e.RxBytes, &e.RxSum, HasRx)
+}
+
+// faultLine reads a fault line's fault and maybe detail, after seq and
+// t: the general parser keeps only these.
+func (p *canonParser) faultLine() bool {
+	e := p.e
+	raw, ok := p.str()
+	if !ok {
+		return false
+	}
+	e.Ev, e.Fault = EvFault, string(raw)
+	if p.field(fDetail) {
+		if raw, ok = p.str(); !ok {
+			return false
+		}
+		e.Detail = string(raw)
+	}
+	return p.i == len(p.b)
 }
 
 // canonKey is a field's `"name":` as two little-endian words and masks,
@@ -81,171 +135,45 @@ func byteMask(n int) uint64 {
 	return 1<<(8*n) - 1
 }
 
-// key matches the member's `"name":` against the known fields from the
-// given one on, and moves past it. Every literal is at most 16 bytes
-// (TestCanonKeysFit).
-func (p *canonParser) key(from fieldID) (fieldID, bool) {
-	b, i := p.b, p.i
+// field matches `,"name":` of field f at the cursor, and moves past it.
+// Every literal is at most 16 bytes (TestCanonKeysFit).
+func (p *canonParser) field(f fieldID) bool {
+	b, i := p.b, p.i+1
+	if i > len(b) || b[i-1] != ',' {
+		return false
+	}
+	k := &canonKeys[f]
 	if len(b)-i < 16 {
-		return p.keyNearEnd(from)
+		return p.fieldNearEnd(f)
 	}
-	w0, w1 := binary.LittleEndian.Uint64(b[i:]), binary.LittleEndian.Uint64(b[i+8:])
-	for f := from; f < fUnknown; f++ {
-		if k := &canonKeys[f]; w0&k.m0 == k.w0 && w1&k.m1 == k.w1 {
-			p.i += k.n
-			return f, true
-		}
-	}
-	return fUnknown, false
-}
-
-func (p *canonParser) keyNearEnd(from fieldID) (fieldID, bool) {
-	rest := p.b[p.i:]
-	for f := from; f < fUnknown; f++ {
-		if lit := fieldLits[f]; len(rest) >= len(lit) && string(rest[:len(lit)]) == lit {
-			p.i += len(lit)
-			return f, true
-		}
-	}
-	return fUnknown, false
-}
-
-// value reads the value of field f into the event.
-func (p *canonParser) value(f fieldID) bool {
-	e := p.e
-	if p.isFault && f != fDetail {
+	if binary.LittleEndian.Uint64(b[i:])&k.m0 != k.w0 || binary.LittleEndian.Uint64(b[i+8:])&k.m1 != k.w1 {
 		return false
 	}
-	switch f {
-	case fSeq:
-		p.seen |= reqSeq
-		return p.int(&e.Seq)
-	case fT:
-		p.seen |= reqT
-		return p.float(&e.T)
-	case fConn:
-		p.seen |= reqConn
-		return p.int(&e.Conn)
-	case fRole:
-		p.seen |= reqRole
-		return p.role()
-	case fEv:
-		p.seen |= reqEv
-		return p.ev()
-	case fData:
-		return p.data()
-	case fRecvLen:
-		p.seen |= reqRecvLen
-		return p.int(&e.RecvLen)
-	case fSendLen:
-		p.seen |= reqSendLen
-		return p.int(&e.SendLen)
-	}
-	return p.optional(f)
-}
-
-// optional reads the value of an optional field and sets its Has bit.
-func (p *canonParser) optional(f fieldID) bool {
-	e := p.e
-	switch f {
-	case fListener:
-		return p.intOpt(&e.Listener, HasListener)
-	case fUDPField:
-		return p.udp()
-	case fRecvAfter:
-		return p.intOpt(&e.RecvAfter, HasRecvAfter)
-	case fSendAfter:
-		return p.intOpt(&e.SendAfter, HasSendAfter)
-	case fFlags:
-		return p.flags(&e.Flags, HasFlags)
-	case fFlagsAfter:
-		return p.flags(&e.FlagsAfter, HasFlagsAfter)
-	case fQueued:
-		return p.intOpt(&e.Queued, HasQueued)
-	case fRemoved:
-		return p.intOpt(&e.Removed, HasRemoved)
-	case fTimer:
-		e.Has |= HasTimer
-		return p.float(&e.Timer)
-	case fTimerAfter:
-		e.Has |= HasTimerAfter
-		return p.float(&e.TimerAfter)
-	}
-	return p.rare(f)
-}
-
-func (p *canonParser) rare(f fieldID) bool {
-	e := p.e
-	switch f {
-	case fRecvLimit:
-		e.Has |= HasRecvLimit
-		return p.uint(&e.RecvLimit)
-	case fPoll:
-		return p.intOpt(&e.Poll, HasPoll)
-	case fOrigin:
-		return p.origin()
-	case fPeer:
-		return p.intOpt(&e.Peer, HasPeer)
-	case fMgr:
-		return p.intOpt(&e.Mgr, HasMgr)
-	case fTxBytes:
-		p.seen |= reqTxBytes
-		return p.uint(&e.TxBytes)
-	case fTxSum:
-		p.seen |= reqTxSum
-		return p.sum(&e.TxSum)
-	case fRxBytes:
-		p.seen |= reqRxBytes
-		return p.uint(&e.RxBytes)
-	case fRxSum:
-		p.seen |= reqRxSum
-		return p.sum(&e.RxSum)
-	}
-	return p.fault(f)
-}
-
-// fault reads a fault line's fault and detail: the line holds seq, t,
-// fault and maybe detail, nothing else.
-func (p *canonParser) fault(f fieldID) bool {
-	raw, ok := p.str()
-	switch {
-	case !ok:
-		return false
-	case f == fFault && p.seen == reqSeq|reqT:
-		p.isFault, p.e.Fault = true, string(raw)
-		return true
-	case f == fDetail && p.isFault:
-		p.e.Detail = string(raw)
-		return true
-	}
-	return false
-}
-
-// finish completes the event as the general parser would, and gives up
-// on a line the general parser finds wrong.
-func (p *canonParser) finish() bool {
-	e := p.e
-	if p.isFault { // the general parser keeps only these
-		*e = Event{Seq: e.Seq, T: e.T, Ev: EvFault, Fault: e.Fault, Detail: e.Detail}
-		return true
-	}
-	tx, rx := p.seen&(reqTxBytes|reqTxSum), p.seen&(reqRxBytes|reqRxSum)
-	switch {
-	case p.seen&reqHandler != reqHandler:
-		return false
-	case tx != 0 && tx != reqTxBytes|reqTxSum, rx != 0 && rx != reqRxBytes|reqRxSum:
-		return false
-	case !p.hasData && e.Ev != EvClose:
-		return false
-	}
-	if tx != 0 {
-		e.Has |= HasTx
-	}
-	if rx != 0 {
-		e.Has |= HasRx
-	}
-	e.Name = e.Ev.String()
+	p.i = i + k.n
 	return true
+}
+
+func (p *canonParser) fieldNearEnd(f fieldID) bool {
+	lit, rest := fieldLits[f], p.b[p.i+1:]
+	if len(rest) < len(lit) || string(rest[:len(lit)]) != lit {
+		return false
+	}
+	p.i += 1 + len(lit)
+	return true
+}
+
+// optInt reads an optional integer field: true when it is absent or
+// read.
+func (p *canonParser) optInt(f fieldID, dst *int64, h Has) bool {
+	return !p.field(f) || p.intOpt(dst, h)
+}
+
+func (p *canonParser) optFloat(f fieldID, dst *float64, h Has) bool {
+	if !p.field(f) {
+		return true
+	}
+	p.e.Has |= h
+	return p.float(dst)
 }
 
 func (p *canonParser) intOpt(dst *int64, h Has) bool {
@@ -253,10 +181,25 @@ func (p *canonParser) intOpt(dst *int64, h Has) bool {
 	return p.int(dst)
 }
 
+// stream reads tx_bytes and tx_sum, or rx_bytes and rx_sum: both or
+// neither.
+func (p *canonParser) stream(bytesField fieldID, n, sum *uint64, h Has) bool {
+	if !p.field(bytesField) {
+		return true
+	}
+	return p.uint(n, h) && p.field(bytesField+1) && p.sum(sum)
+}
+
 // int reads an integer written as JSON's integers are (an optional minus,
-// no leading zero), within int64.
+// no leading zero), within int64. One digit before a comma, the most
+// common value, is read at once.
 func (p *canonParser) int(dst *int64) bool {
-	neg := p.i < len(p.b) && p.b[p.i] == '-'
+	b, i := p.b, p.i
+	if i+1 < len(b) && b[i+1] == ',' && b[i]-'0' <= 9 {
+		*dst, p.i = int64(b[i]-'0'), i+1
+		return true
+	}
+	neg := i < len(b) && b[i] == '-'
 	if neg {
 		p.i++
 	}
@@ -274,9 +217,10 @@ func (p *canonParser) int(dst *int64) bool {
 	return true
 }
 
-func (p *canonParser) uint(dst *uint64) bool {
+func (p *canonParser) uint(dst *uint64, h Has) bool {
 	u, ok := p.digits()
 	*dst = u
+	p.e.Has |= h
 	return ok
 }
 
@@ -429,22 +373,20 @@ func (p *canonParser) ev() bool {
 	return p.e.Ev != EvOther
 }
 
-// data reads a core event's data as the event requires it.
+// data reads a core event's data as the event requires it (CLOSE has
+// none: a null takes the general path).
 func (p *canonParser) data() bool {
 	e := p.e
-	p.hasData = true
-	switch {
-	case p.seen&reqEv == 0:
-		return false
-	case e.Ev == EvPoll || e.Ev == EvConnect || e.Ev == EvRecv || e.Ev == EvSend:
+	switch e.Ev {
+	case EvPoll, EvConnect, EvRecv, EvSend:
 		e.DataKind = DataInt
 		ok := p.int(&e.DataInt)
 		e.DataFloat = float64(e.DataInt)
 		return ok
-	case e.Ev == EvTimer:
+	case EvTimer:
 		e.DataKind = DataFloat
 		return p.float(&e.DataFloat)
-	case e.Ev == EvAccept:
+	case EvAccept:
 		raw, ok := p.str()
 		e.DataKind, e.DataStr = DataString, string(raw)
 		return ok
