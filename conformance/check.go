@@ -93,7 +93,6 @@ type Checker struct {
 	violations []Violation
 	pending    []pendingViolation
 	total      int64
-	scratch    Event
 	report     *Report
 }
 
@@ -145,8 +144,14 @@ func (c *Checker) Add(e *Event) {
 	if c.report != nil {
 		return
 	}
-	c.events++
 	c.ring.push(e)
+	c.check(e)
+}
+
+// check checks the event just pushed to the ring (e may be its copy
+// there).
+func (c *Checker) check(e *Event) {
+	c.events++
 	c.eval(rTR1)
 	if c.started {
 		tr2, tr3 := c.eval(rTR2), c.eval(rTR3)
@@ -186,12 +191,14 @@ func (c *Checker) addText(text []byte, lineNo int) {
 		c.malformed(text, lineNo, ErrLineTooLong)
 		return
 	}
-	if err := ParseEvent(text, &c.scratch); err != nil {
+	s := c.ring.next() // parsed in place: no copy
+	if err := ParseEvent(text, &s.ev); err != nil {
 		c.malformed(text, lineNo, err)
 		return
 	}
-	c.scratch.Line = lineNo
-	c.Add(&c.scratch)
+	s.ev.Line = lineNo
+	c.ring.commit()
+	c.check(&s.ev)
 }
 
 func (c *Checker) directive(text []byte, lineNo int) {

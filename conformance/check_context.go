@@ -26,6 +26,14 @@ func (r *ring) slot() *ringEntry {
 	return &r.ents[(r.n-1)%int64(len(r.ents))]
 }
 
+// next returns the entry the next push or commit fills: an event may be
+// written there in place, then committed. (The entry leaving the window
+// is no longer needed by any context.)
+func (r *ring) next() *ringEntry { return &r.ents[r.n%int64(len(r.ents))] }
+
+// commit adds the event written in place at next.
+func (r *ring) commit() { r.slot().isRaw = false }
+
 func (r *ring) push(e *Event) {
 	s := r.slot()
 	s.ev, s.isRaw = *e, false
