@@ -4,10 +4,14 @@ package conformance
 // violation found late (at a poll's end) is anchored at an earlier event.
 const ringSlack = 16
 
-// ring keeps the last events (and malformed lines) added, for violations'
-// anchors and context. Entry i (from 1) lives at ents[(i-1) % len].
+// ring keeps the last size events (and malformed lines) added, for
+// violations' anchors and context. Entry i (from 1) lives at
+// ents[(i-1) & mask]: ents has a power-of-two length of at least size, so
+// that no division is done per event.
 type ring struct {
 	ents []ringEntry
+	mask int64
+	size int64
 	n    int64
 }
 
@@ -19,17 +23,23 @@ type ringEntry struct {
 
 const maxRawContext = 200
 
-func newRing(size int) ring { return ring{ents: make([]ringEntry, size)} }
+func newRing(size int) ring {
+	n := 1
+	for n < size {
+		n *= 2
+	}
+	return ring{ents: make([]ringEntry, n), mask: int64(n - 1), size: int64(size)}
+}
 
 func (r *ring) slot() *ringEntry {
 	r.n++
-	return &r.ents[(r.n-1)%int64(len(r.ents))]
+	return &r.ents[(r.n-1)&r.mask]
 }
 
 // next returns the entry the next push or commit fills: an event may be
 // written there in place, then committed. (The entry leaving the window
 // is no longer needed by any context.)
-func (r *ring) next() *ringEntry { return &r.ents[r.n%int64(len(r.ents))] }
+func (r *ring) next() *ringEntry { return &r.ents[r.n&r.mask] }
 
 // commit adds the event written in place at next.
 func (r *ring) commit() { r.slot().isRaw = false }
@@ -47,10 +57,10 @@ func (r *ring) pushRaw(line []byte, lineNo int) {
 
 // get returns the i-th entry, or nil when it has left the window.
 func (r *ring) get(i int64) *ringEntry {
-	if i <= 0 || i > r.n || i <= r.n-int64(len(r.ents)) {
+	if i <= 0 || i > r.n || i <= r.n-r.size {
 		return nil
 	}
-	return &r.ents[(i-1)%int64(len(r.ents))]
+	return &r.ents[(i-1)&r.mask]
 }
 
 // violation builds a Violation anchored at entry i.
