@@ -162,8 +162,18 @@ func (c *Checker) check(e *Event) {
 	c.started, c.lastSeq, c.lastT = true, e.Seq, e.T
 	if e.Ev == EvFault {
 		c.faults++
-	} else if cs := c.connFor(e); cs != nil {
-		c.checkEvent(cs, e)
+	} else {
+		c.eval(rEV1) // the connection: its state, created at its first event
+		cs := c.conns.get(e.Conn)
+		switch {
+		case cs == nil:
+			cs = c.firstEvent(e)
+		case e.Role != cs.role || udpOf(e) != cs.udp || mgrOf(e) != cs.mgrID:
+			c.reused(cs, e)
+		}
+		if cs != nil {
+			c.checkEvent(cs, e)
+		}
 	}
 	if len(c.pending) != 0 {
 		c.flush()

@@ -177,3 +177,30 @@ func TestCoreRules(t *testing.T) {
 		}
 	}
 }
+
+// The closed-id set agrees with a map, whatever order ids come in, and
+// keeps its intervals sorted, disjoint and apart.
+func TestIDSetAgreesWithMap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for round := 0; round < 200; round++ {
+		var s idSet
+		want := map[int64]bool{}
+		base := []int64{0, minInt64, maxInt64 - 300, -150}[round%4]
+		for step := 0; step < 300; step++ {
+			id := base + int64(rng.IntN(300))
+			if rng.IntN(3) == 0 {
+				s.add(id)
+				want[id] = true
+			}
+			probe := base + int64(rng.IntN(302)) - 1
+			if s.has(probe) != want[probe] {
+				t.Fatalf("has(%d) = %v, want %v; intervals %v", probe, !want[probe], want[probe], s.iv)
+			}
+		}
+		for i := 1; i < len(s.iv); i++ {
+			if s.iv[i-1].hi >= s.iv[i].lo-1 || s.iv[i].lo > s.iv[i].hi {
+				t.Fatalf("intervals %v", s.iv)
+			}
+		}
+	}
+}

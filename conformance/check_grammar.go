@@ -15,7 +15,11 @@ func (c *Checker) grammar(cs *connState, e *Event) {
 			c.listenerGets(cs, e)
 		}
 	case RoleOutbound:
-		c.outbound(cs, e)
+		if e.Ev == EvAccept || !cs.byConnect || !cs.connectOrClose || e.Ev == EvConnect && cs.connects > 0 {
+			c.outbound(cs, e)
+		} else {
+			c.eval(rEV3) // connectFirst's check, which passes
+		}
 	}
 	if e.Ev == EvRecv {
 		c.established(cs)

@@ -88,33 +88,26 @@ func (c *Checker) freeClose(m *mgrState, cs *connState) {
 }
 
 // endPoll closes the manager's current poll: completeness checks when the
-// poll is known to have ended, then the list order it showed.
+// poll is known to have ended, then the list order it showed. Every
+// connection known before the poll got POLL in it or closed (EV-7); a new
+// connection's turn has a POLL (EV-8); an armed timer due in the poll
+// fired (TM-3, lostTimers).
 func (c *Checker) endPoll(m *mgrState, complete bool) {
 	if complete {
-		c.pollCompleteness(m)
+		for _, cs := range m.conns {
+			if !cs.closed && c.eval(rEV7) && (cs.turnPoll != m.poll || !cs.sawPoll) {
+				c.failAt(rEV7, cs.id, m.lastIdx, "connection "+itoa(cs.id)+" got no POLL in poll "+itoa(m.poll)+": every open connection gets POLL in each poll")
+			}
+		}
+		for _, cs := range m.turns {
+			if !cs.closed && !cs.sawPoll && cs.firstPoll == m.poll && c.eval(rEV8) {
+				c.failAt(rEV8, cs.id, m.lastIdx, "connection "+itoa(cs.id)+"'s turn in poll "+itoa(m.poll)+" has no POLL")
+			}
+		}
 		c.lostTimers(m)
 	}
 	c.rebuild(m)
 	m.inPoll = false
-}
-
-// pollCompleteness: every connection known before the poll got POLL in it
-// or closed (EV-7); a new connection's turn has a POLL (EV-8).
-func (c *Checker) pollCompleteness(m *mgrState) {
-	for _, cs := range m.conns {
-		if cs.closed || !c.eval(rEV7) {
-			continue
-		}
-		if cs.turnPoll != m.poll || !cs.sawPoll {
-			c.failAt(rEV7, cs.id, m.lastIdx, "connection "+itoa(cs.id)+" got no POLL in poll "+itoa(m.poll)+": every open connection gets POLL in each poll")
-		}
-	}
-	for _, cs := range m.turns {
-		if cs.closed || cs.sawPoll || cs.firstPoll != m.poll || !c.eval(rEV8) {
-			continue
-		}
-		c.failAt(rEV8, cs.id, m.lastIdx, "connection "+itoa(cs.id)+"'s turn in poll "+itoa(m.poll)+" has no POLL")
-	}
 }
 
 // missedPolls: polls that left no line while connections were open.
@@ -135,8 +128,12 @@ func (c *Checker) missedPolls(m *mgrState, from, to int64) {
 // (a poll that served them in another order broke EV-9 and teaches
 // nothing), then those first seen in it without a turn (accepted in it).
 func (c *Checker) rebuild(m *mgrState) {
-	if len(m.pending) == 0 && len(m.closing) == 0 && allHadTurn(m.turns) {
-		m.turns = m.turns[:0] // the list stays as it is
+	if len(m.pending) == 0 && allHadTurn(m.turns) { // the list keeps its order
+		m.turns = m.turns[:0]
+		if len(m.closing) != 0 {
+			m.conns = dropClosed(m.conns)
+			c.release(m)
+		}
 		return
 	}
 	next := m.spare[:0]
@@ -169,8 +166,8 @@ func (c *Checker) rebuild(m *mgrState) {
 }
 
 // allHadTurn reports whether every connection served in the poll had a
-// turn before it: then, with none new and none closed, the list keeps its
-// order and ranks (ranks are only compared within one list).
+// turn before it: then, with none new, the list keeps its order and ranks
+// (ranks are only compared within one list), less those that closed.
 func allHadTurn(turns []*connState) bool {
 	for _, cs := range turns {
 		if !cs.hadTurn {
@@ -253,25 +250,13 @@ func (c *Checker) notPollTime(m *mgrState, e *Event) {
 	c.fail(rTR4, e.Conn, "t "+ftoa(e.T)+" differs from "+ftoa(m.firstT)+", the t of poll "+itoa(m.poll)+"'s first call: with clock=poll every call of a poll has the poll's time")
 }
 
-// pollData checks TR-4 on a POLL: every POLL of a poll carries the same
-// data, the poll's clock.
-func (c *Checker) pollData(m *mgrState, e *Event) {
-	first := !m.hasPollData
-	if first {
-		m.pollData, m.hasPollData = e.DataInt, true
+// firstPollData: TR-4 at a poll's first POLL, whose data is the poll's
+// clock in whole seconds.
+func (c *Checker) firstPollData(m *mgrState, e *Event) {
+	m.pollData, m.hasPollData = e.DataInt, true
+	if !c.eval(rTR4) {
+		return
 	}
-	switch {
-	case !c.eval(rTR4):
-	case !first:
-		if e.DataInt != m.pollData {
-			c.fail(rTR4, e.Conn, "POLL data "+itoa(e.DataInt)+" differs from "+itoa(m.pollData)+" earlier in poll "+itoa(m.poll)+": now is read once per poll")
-		}
-	default:
-		c.pollDataInRange(m, e)
-	}
-}
-
-func (c *Checker) pollDataInRange(m *mgrState, e *Event) {
 	lo, hi := c.pollDataRange(m)
 	if e.DataInt < lo || e.DataInt > hi {
 		c.fail(rTR4, e.Conn, "POLL data "+itoa(e.DataInt)+" is outside ["+itoa(lo)+", "+itoa(hi)+"]: it is the poll's clock in whole seconds, read after the manager's previous call and before the poll's first")

@@ -1,9 +1,6 @@
 package conformance
 
-import (
-	"sort"
-	"strconv"
-)
+import "strconv"
 
 // Mongoose 6.x flag bits the rules read (mongoose-6.18.md F).
 const (
@@ -155,20 +152,6 @@ type mgrState struct {
 	walk        walk
 }
 
-// connFor returns the state of e's connection, creating it at its first
-// event; an event on a closed connection is an EV-1 violation (nil).
-func (c *Checker) connFor(e *Event) *connState {
-	c.eval(rEV1)
-	cs := c.conns.get(e.Conn)
-	switch {
-	case cs == nil:
-		return c.firstEvent(e)
-	case e.Role != cs.role || udpOf(e) != cs.udp || mgrOf(e) != cs.mgrID:
-		c.reused(cs, e)
-	}
-	return cs
-}
-
 // firstEvent creates the state of a new connection at its first event;
 // an event on a closed connection is an EV-1 violation (nil).
 func (c *Checker) firstEvent(e *Event) *connState {
@@ -219,6 +202,9 @@ func mgrOf(e *Event) int64 {
 
 func (c *Checker) mgrFor(e *Event) *mgrState {
 	id := mgrOf(e)
+	if n := len(c.mgrList); n > 0 && c.mgrList[n-1].id == id {
+		return c.mgrList[n-1] // the common case: one manager
+	}
 	if m, ok := c.mgrs[id]; ok {
 		return m
 	}
@@ -368,9 +354,27 @@ type idSet struct {
 
 type interval struct{ lo, hi int64 }
 
-// find returns the index of the first interval whose hi >= id.
+// find returns the index of the first interval whose hi >= id. Ids close
+// in roughly the order they were made, so the last two intervals are
+// tried first.
 func (s *idSet) find(id int64) int {
-	return sort.Search(len(s.iv), func(i int) bool { return s.iv[i].hi >= id })
+	n := len(s.iv)
+	switch {
+	case n == 0 || s.iv[n-1].hi < id:
+		return n
+	case n == 1 || s.iv[n-2].hi < id:
+		return n - 1
+	}
+	lo, hi := 0, n-2 // s.iv[n-2].hi >= id
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if s.iv[mid].hi >= id {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
 }
 
 func (s *idSet) has(id int64) bool {

@@ -14,6 +14,8 @@ const (
 	stSend
 )
 
+// inPollRules places an event inside its manager's poll: the poll's
+// clock (TR-4), then, for a connection's own events, its turn.
 func (c *Checker) inPollRules(m *mgrState, cs *connState, e *Event) {
 	if cs.pollIdx != m.poll {
 		cs.newPoll(m.poll)
@@ -21,12 +23,29 @@ func (c *Checker) inPollRules(m *mgrState, cs *connState, e *Event) {
 	if c.pollClock && c.eval(rTR4) && e.T != m.firstT {
 		c.notPollTime(m, e)
 	}
-	if e.Ev == EvPoll {
-		c.pollData(m, e)
+	switch { // every POLL of a poll carries the same data, the poll's clock (TR-4)
+	case e.Ev != EvPoll:
+	case !m.hasPollData:
+		c.firstPollData(m, e)
+	case c.eval(rTR4) && e.DataInt != m.pollData:
+		c.fail(rTR4, e.Conn, "POLL data "+itoa(e.DataInt)+" differs from "+itoa(m.pollData)+" earlier in poll "+itoa(m.poll)+": now is read once per poll")
 	}
+	if e.Ev == EvAccept || e.Ev == EvRecv && cs.udp && cs.role == RoleInbound || cs.created != 0 && cs.createdPoll == m.poll ||
+		!cs.everPolled && cs.role == RoleOutbound && e.Ev != EvPoll {
+		if c.notOwnTurn(m, cs, e) {
+			return
+		}
+	}
+	c.ownEvent(m, cs, e)
+}
+
+// notOwnTurn handles the events that are not the connection's own in its
+// turn, and reports whether e was one: the resolver's calls, an ACCEPT, a
+// UDP child's datagram, and anything for a connection accepted in this
+// poll.
+func (c *Checker) notOwnTurn(m *mgrState, cs *connState, e *Event) bool {
 	switch {
 	case !cs.everPolled && cs.role == RoleOutbound && e.Ev != EvPoll && c.resolverPath(cs, e):
-		return
 	case e.Ev == EvAccept:
 		c.acceptInTurn(m, cs, e)
 	case e.Ev == EvRecv && cs.udp && cs.role == RoleInbound:
@@ -36,8 +55,9 @@ func (c *Checker) inPollRules(m *mgrState, cs *connState, e *Event) {
 			c.fail(rEV9, cs.id, "connection "+itoa(cs.id)+", accepted in poll "+itoa(m.poll)+", gets "+e.Ev.String()+" in it: a connection created during a poll gets nothing else in it")
 		}
 	default:
-		c.ownEvent(m, cs, e)
+		return false
 	}
+	return true
 }
 
 // newPoll resets what the connection keeps about the poll.
@@ -174,7 +194,9 @@ func (c *Checker) startTurn(m *mgrState, cs *connState, e *Event) {
 	cs.turnPoll, m.curTurn = m.poll, cs
 	m.turns = append(m.turns, cs)
 	if c.eval(rEV9) {
-		if msg := m.walk.serve(cs); msg != "" {
+		if w := &m.walk; cs.hadTurn && (!w.oldSeen || cs.rank >= w.lastOldRank) {
+			w.oldSeen, w.lastOldRank, w.lastOld = true, cs.rank, cs.id // serve's common case
+		} else if msg := w.serve(cs); msg != "" {
 			c.fail(rEV9, cs.id, msg)
 		}
 	}
