@@ -2,7 +2,9 @@ package bench
 
 import (
 	"bytes"
+	"flag"
 	"io"
+	"os"
 	"testing"
 	"time"
 
@@ -24,7 +26,7 @@ func echoServer() conformance.Handler {
 // echoRunTrace runs an echo workload (clients each sending size bytes in
 // 4 KiB steps) on the reference over a segmenting network with latency and
 // returns its JSONL trace: the trace of a real run, not a synthetic one.
-func echoRunTrace(b *testing.B, clients, size int) []byte {
+func echoRunTrace(b testing.TB, clients, size int) []byte {
 	var trace bytes.Buffer
 	w := conformance.Workload{Seed: 1, Net: conformance.WorkloadNet{Latency: 100 * time.Microsecond, Jitter: 50 * time.Microsecond, MinSegment: 500, MaxSegment: 1460}}
 	chunk := bytes.Repeat([]byte("0123456789abcdef"), 256)
@@ -43,7 +45,7 @@ func echoRunTrace(b *testing.B, clients, size int) []byte {
 }
 
 // readEvents parses a whole trace into memory.
-func readEvents(b *testing.B, trace []byte) []conformance.Event {
+func readEvents(b testing.TB, trace []byte) []conformance.Event {
 	var events []conformance.Event
 	rd := conformance.NewReader(bytes.NewReader(trace))
 	for {
@@ -56,6 +58,22 @@ func readEvents(b *testing.B, trace []byte) []conformance.Event {
 			b.Fatal(err)
 		}
 		events = append(events, e)
+	}
+}
+
+var flagEchoTrace = flag.String("mgsim.echotrace", "", "TestWriteEchoTrace writes the echo run's JSONL trace to this file")
+
+// TestWriteEchoTrace writes the trace BenchmarkCheckRun checks to the file
+// named by -mgsim.echotrace, so that other tools can be timed on the same
+// input (scripts/bench-check.sh compares `mgsim check` with `jq -c .`).
+// Without the flag it is skipped.
+func TestWriteEchoTrace(t *testing.T) {
+	if *flagEchoTrace == "" {
+		t.Skip("no -mgsim.echotrace file given")
+	}
+	trace := echoRunTrace(t, 100, 64<<10)
+	if err := os.WriteFile(*flagEchoTrace, trace, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
