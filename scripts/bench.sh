@@ -27,10 +27,18 @@ awk '
     }
     if (!(wl in seen)) { seen[wl] = 1; order[++n] = wl }
   }
+  /^BenchmarkEchoSteady/ {
+    for (i = 1; i <= NF; i++) {
+      if ($(i+1) == "MB/s") steady = steady sprintf("%s MB/s, ", $i)
+      if ($(i+1) == "events/s") steady = steady sprintf("%s handler events/s, ", $i)
+      if ($(i+1) == "allocs/op") steady = steady sprintf("%s allocs/op", $i)
+    }
+  }
   END {
     printf "%-16s %12s %12s %12s %14s %14s %14s\n", "workload", "sim MB/s", "loopback", "synctest", "sim/loopback", "sim/synctest", "sim events/s"
     for (i = 1; i <= n; i++) {
       w = order[i]; s = mb[w, "sim"]; l = mb[w, "loopback"]; t = mb[w, "synctest"]
       printf "%-16s %12.1f %12.1f %12.1f %13.1fx %13.1fx %14.0f\n", w, s, l, t, (l > 0 ? s / l : 0), (t > 0 ? s / t : 0), ev[w, "sim"]
     }
+    if (steady != "") printf "\nsim steady state (one world, 100 long-lived connections, 4 KiB rounds): %s\n", steady
   }' "$out"
