@@ -9,18 +9,30 @@ type entry struct {
 	idx  int   // position in the heap; -1 when not queued
 }
 
-// before is the scheduler's total order: due time, then insertion sequence.
-func (e *entry) before(o *entry) bool {
-	if e.at != o.at {
-		return e.at < o.at
-	}
-	return e.seq < o.seq
+// slot is one place in the heap: the entry's ordering key, kept in line so
+// that sifting compares keys without following pointers.
+type slot struct {
+	at  Time
+	seq uint64
+	e   *entry
 }
 
-// queue is a binary min-heap of entries ordered by [entry.before], with a
-// free list so that steady-state scheduling does not allocate.
+// before is the scheduler's total order: due time, then insertion sequence.
+func (s *slot) before(o *slot) bool {
+	if s.at != o.at {
+		return s.at < o.at
+	}
+	return s.seq < o.seq
+}
+
+// arity is the heap's branching factor: a 4-ary heap is half as deep as a
+// binary one, and a node's children sit side by side in memory.
+const arity = 4
+
+// queue is a min-heap of entries ordered by (at, seq), with a free list so
+// that steady-state scheduling does not allocate.
 type queue struct {
-	items []*entry
+	items []slot
 	free  []*entry
 }
 
@@ -30,7 +42,7 @@ func (q *queue) peek() *entry {
 	if len(q.items) == 0 {
 		return nil
 	}
-	return q.items[0]
+	return q.items[0].e
 }
 
 func (q *queue) alloc() *entry {
@@ -47,23 +59,23 @@ func (q *queue) release(e *entry) {
 	q.free = append(q.free, e)
 }
 
+// push queues e under its key (e.at, e.seq).
 func (q *queue) push(e *entry) {
-	e.idx = len(q.items)
-	q.items = append(q.items, e)
-	q.up(e.idx)
+	q.items = append(q.items, slot{})
+	q.up(len(q.items)-1, slot{at: e.at, seq: e.seq, e: e})
 }
 
 func (q *queue) pop() *entry {
-	n := len(q.items)
-	if n == 0 {
+	n := len(q.items) - 1
+	if n < 0 {
 		return nil
 	}
-	e := q.items[0]
-	q.swap(0, n-1)
-	q.items[n-1] = nil
-	q.items = q.items[:n-1]
-	if n > 1 {
-		q.down(0)
+	e := q.items[0].e
+	last := q.items[n]
+	q.items[n] = slot{}
+	q.items = q.items[:n]
+	if n > 0 {
+		q.down(0, last)
 	}
 	e.idx = -1
 	return e
@@ -72,50 +84,70 @@ func (q *queue) pop() *entry {
 func (q *queue) remove(e *entry) {
 	i := e.idx
 	n := len(q.items) - 1
-	if i != n {
-		q.swap(i, n)
-	}
-	q.items[n] = nil
+	last := q.items[n]
+	q.items[n] = slot{}
 	q.items = q.items[:n]
 	if i != n {
-		q.down(i)
-		q.up(i)
+		q.fix(i, last)
 	}
 	e.idx = -1
 }
 
-func (q *queue) swap(i, j int) {
-	q.items[i], q.items[j] = q.items[j], q.items[i]
-	q.items[i].idx = i
-	q.items[j].idx = j
+// rekey gives a queued entry a new sequence number and restores the order.
+func (q *queue) rekey(e *entry, seq uint64) {
+	e.seq = seq
+	q.fix(e.idx, slot{at: e.at, seq: seq, e: e})
 }
 
-func (q *queue) up(i int) {
+// fix puts s into the hole at i, moving it up or down as its key needs.
+func (q *queue) fix(i int, s slot) {
+	if i > 0 && s.before(&q.items[(i-1)/arity]) {
+		q.up(i, s)
+		return
+	}
+	q.down(i, s)
+}
+
+// set puts s at i and tells its entry where it is.
+func (q *queue) set(i int, s slot) {
+	q.items[i] = s
+	s.e.idx = i
+}
+
+// up fills the hole at i with s, moving parents down while s comes first.
+func (q *queue) up(i int, s slot) {
 	for i > 0 {
-		p := (i - 1) / 2
-		if !q.items[i].before(q.items[p]) {
-			return
+		p := (i - 1) / arity
+		if !s.before(&q.items[p]) {
+			break
 		}
-		q.swap(i, p)
+		q.set(i, q.items[p])
 		i = p
 	}
+	q.set(i, s)
 }
 
-func (q *queue) down(i int) {
-	n := len(q.items)
+// down fills the hole at i with s, moving the least child up while it
+// comes before s.
+func (q *queue) down(i int, s slot) {
+	items := q.items
+	n := len(items)
 	for {
-		l := 2*i + 1
-		if l >= n {
-			return
+		c := arity*i + 1
+		if c >= n {
+			break
 		}
-		m := l
-		if r := l + 1; r < n && q.items[r].before(q.items[l]) {
-			m = r
+		m := c
+		for j := c + 1; j < min(c+arity, n); j++ {
+			if items[j].before(&items[m]) {
+				m = j
+			}
 		}
-		if !q.items[m].before(q.items[i]) {
-			return
+		if !items[m].before(&s) {
+			break
 		}
-		q.swap(i, m)
+		q.set(i, items[m])
 		i = m
 	}
+	q.set(i, s)
 }

@@ -162,9 +162,7 @@ func (w *World) Run(until Time) error {
 	w.idle = false
 	if until != Never {
 		e := w.schedule(until, nil, w.ext)
-		e.seq = math.MaxUint64 // everything else due at until runs first
-		w.q.down(e.idx)
-		w.q.up(e.idx)
+		w.q.rekey(e, math.MaxUint64) // everything else due at until runs first
 		w.ext.pending = e
 	}
 	w.inRun, w.running = true, true
