@@ -6,8 +6,11 @@ type entry struct {
 	seq  uint64
 	act  Action
 	proc *Proc // non-nil: resume this process instead of running act
-	idx  int   // position in the heap; -1 when not queued
+	idx  int   // position: in the heap when >= 0, in the now list at -2-idx; -1 when not queued
 }
+
+// queued reports whether e is in the queue.
+func (e *entry) queued() bool { return e.idx != -1 }
 
 // slot is one place in the heap: the entry's ordering key, kept in line so
 // that sifting compares keys without following pointers.
@@ -29,20 +32,44 @@ func (s *slot) before(o *slot) bool {
 // binary one, and a node's children sit side by side in memory.
 const arity = 4
 
-// queue is a min-heap of entries ordered by (at, seq), with a free list so
-// that steady-state scheduling does not allocate.
+// queue holds scheduled entries in (at, seq) order. Entries due at the
+// clock's reading when they are queued (half of them in a network
+// simulation: wake-ups, acknowledgements, transmissions) go to the now
+// list, a FIFO that is already in order because sequence numbers only
+// grow; the rest go to a min-heap. Popping takes the first of the two
+// heads. A free list of entries keeps steady-state scheduling from
+// allocating.
 type queue struct {
-	items []slot
-	free  []*entry
+	items   []slot   // the heap
+	now     []*entry // the now list; its live part starts at nowHead
+	nowHead int
+	free    []*entry
 }
 
-func (q *queue) len() int { return len(q.items) }
+func (q *queue) len() int { return len(q.items) + len(q.now) - q.nowHead }
 
+// peek returns the first entry, or nil if the queue is empty.
 func (q *queue) peek() *entry {
+	if q.nowFirst() {
+		return q.now[q.nowHead]
+	}
 	if len(q.items) == 0 {
 		return nil
 	}
 	return q.items[0].e
+}
+
+// nowFirst reports whether the now list's head is the queue's first entry.
+func (q *queue) nowFirst() bool {
+	if q.nowHead == len(q.now) {
+		return false
+	}
+	if len(q.items) == 0 {
+		return true
+	}
+	e := q.now[q.nowHead]
+	s := slot{at: e.at, seq: e.seq}
+	return s.before(&q.items[0])
 }
 
 func (q *queue) alloc() *entry {
@@ -65,7 +92,24 @@ func (q *queue) push(e *entry) {
 	q.up(len(q.items)-1, slot{at: e.at, seq: e.seq, e: e})
 }
 
+// pushNow queues e at the end of the now list. Its key must not come
+// before any key already there: it is due at the current time and has the
+// newest sequence number.
+func (q *queue) pushNow(e *entry) {
+	e.idx = -2 - len(q.now)
+	q.now = append(q.now, e)
+}
+
+// pop removes and returns the first entry, or nil if the queue is empty.
 func (q *queue) pop() *entry {
+	if q.nowFirst() {
+		e := q.now[q.nowHead]
+		q.now[q.nowHead] = nil
+		q.nowHead++
+		q.trimNow()
+		e.idx = -1
+		return e
+	}
 	n := len(q.items) - 1
 	if n < 0 {
 		return nil
@@ -81,7 +125,12 @@ func (q *queue) pop() *entry {
 	return e
 }
 
+// remove takes a queued entry out of the queue.
 func (q *queue) remove(e *entry) {
+	if e.idx < -1 {
+		q.removeNow(e)
+		return
+	}
 	i := e.idx
 	n := len(q.items) - 1
 	last := q.items[n]
@@ -93,10 +142,35 @@ func (q *queue) remove(e *entry) {
 	e.idx = -1
 }
 
-// rekey gives a queued entry a new sequence number and restores the order.
-func (q *queue) rekey(e *entry, seq uint64) {
-	e.seq = seq
-	q.fix(e.idx, slot{at: e.at, seq: seq, e: e})
+// removeNow takes e out of the now list, closing the gap (rare: what is
+// due now is seldom cancelled).
+func (q *queue) removeNow(e *entry) {
+	i := -2 - e.idx
+	copy(q.now[i:], q.now[i+1:])
+	q.now[len(q.now)-1] = nil
+	q.now = q.now[:len(q.now)-1]
+	for j := i; j < len(q.now); j++ {
+		q.now[j].idx = -2 - j
+	}
+	e.idx = -1
+	q.trimNow()
+}
+
+// trimNow reuses the now list's storage once it is empty, and moves its
+// live part to the front when most of it is spent (a world that keeps
+// scheduling at one instant never empties it).
+func (q *queue) trimNow() {
+	switch {
+	case q.nowHead == len(q.now):
+		q.now, q.nowHead = q.now[:0], 0
+	case q.nowHead >= 1024 && 2*q.nowHead >= len(q.now):
+		n := copy(q.now, q.now[q.nowHead:])
+		clear(q.now[n:])
+		q.now, q.nowHead = q.now[:n], 0
+		for j, e := range q.now {
+			e.idx = -2 - j
+		}
+	}
 }
 
 // fix puts s into the hole at i, moving it up or down as its key needs.

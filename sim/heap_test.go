@@ -22,58 +22,136 @@ func cmpKey(a, b key) int {
 	return cmp.Compare(a.seq, b.seq)
 }
 
-// TestQueueOrder pushes, removes and rekeys entries at random (many share a
-// due time) and checks that the queue pops exactly the live entries, in
-// (at, seq) order, and that every entry's idx names its slot.
+// TestQueueOrder drives a queue as the world does, at random: entries
+// pushed for now (to the now list) or later (to the heap; many share a due
+// time), entries pushed last for their time, removals, and pops that move
+// the clock. Every pop must return the earliest live entry in (at, seq)
+// order, and every entry must know its place.
 func TestQueueOrder(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for round := 0; round < 200; round++ {
-		var q queue
-		var live []*entry
-		seq := uint64(0)
-		for op := 0; op < 300; op++ {
-			switch k := r.IntN(10); {
-			case k < 6 || len(live) == 0:
-				e := q.alloc()
-				seq++
-				e.at, e.seq = Time(r.IntN(20)), seq
-				q.push(e)
-				live = append(live, e)
-			case k < 8:
-				i := r.IntN(len(live))
-				q.remove(live[i])
-				live = slices.Delete(live, i, i+1)
-			case k < 9:
-				seq++
-				q.rekey(live[r.IntN(len(live))], 1<<62+seq) // later than every push
-			default:
-				checkSlots(t, &q)
-			}
+	for round := 0; round < 300; round++ {
+		m := queueModel{r: r}
+		for op := 0; op < 400; op++ {
+			m.step(t)
 		}
-		checkSlots(t, &q)
-		slices.SortFunc(live, func(a, b *entry) int { return cmpKey(keyOf(a), keyOf(b)) })
-		for i, want := range live {
-			got := q.pop()
-			if got != want {
-				t.Fatalf("round %d: pop %d = %v, want %v", round, i, keyOf(got), keyOf(want))
-			}
-			if got.idx != -1 {
-				t.Fatalf("popped entry has idx %d", got.idx)
-			}
+		m.check(t)
+		for len(m.live) > 0 {
+			m.pop(t)
 		}
-		if q.pop() != nil {
+		if m.q.pop() != nil || m.q.len() != 0 {
 			t.Fatalf("round %d: queue not empty", round)
 		}
 	}
 }
 
-// checkSlots checks that each slot holds its entry's key and that the
-// entry knows its slot.
-func checkSlots(t *testing.T, q *queue) {
+// TestQueueNowListCompacts keeps an instant busy long enough for the now
+// list to move its live part to the front, and checks the order and the
+// entries' places across that move and a removal.
+func TestQueueNowListCompacts(t *testing.T) {
+	m := queueModel{r: rand.New(rand.NewPCG(3, 4))}
+	for i := 0; i < 10000; i++ {
+		m.push(0)
+		if i >= 500 {
+			m.pop(t) // 500 live entries, forever at one instant
+		}
+		if i%1000 == 999 {
+			m.check(t)
+			m.q.remove(m.live[len(m.live)/2])
+			m.live = slices.Delete(m.live, len(m.live)/2, len(m.live)/2+1)
+		}
+	}
+	if cap(m.q.now) > 4096 {
+		t.Errorf("now list capacity %d for %d live entries", cap(m.q.now), len(m.live))
+	}
+	m.check(t)
+	for len(m.live) > 0 {
+		m.pop(t)
+	}
+}
+
+// queueModel is a queue next to the list of what it should hold.
+type queueModel struct {
+	r    *rand.Rand
+	q    queue
+	live []*entry
+	now  Time
+	seq  uint64
+}
+
+func (m *queueModel) step(t *testing.T) {
+	switch k := m.r.IntN(20); {
+	case k < 6:
+		m.push(0)
+	case k < 10:
+		m.push(Time(m.r.IntN(5)))
+	case k < 11:
+		m.pushLast(m.now + Time(m.r.IntN(3)))
+	case k < 14 && len(m.live) > 0:
+		i := m.r.IntN(len(m.live))
+		m.q.remove(m.live[i])
+		m.live = slices.Delete(m.live, i, i+1)
+	case k < 19 && len(m.live) > 0:
+		m.pop(t)
+	default:
+		m.check(t)
+	}
+}
+
+// push queues an entry d from now, as World.schedule does.
+func (m *queueModel) push(d Time) {
+	e := m.q.alloc()
+	m.seq++
+	e.at, e.seq = m.now+d, m.seq
+	if d == 0 {
+		m.q.pushNow(e)
+	} else {
+		m.q.push(e)
+	}
+	m.live = append(m.live, e)
+}
+
+// pushLast queues an entry after everything else due at 'at', as Run
+// queues its deadline (its sequence number is out of the common range).
+func (m *queueModel) pushLast(at Time) {
+	e := m.q.alloc()
+	m.seq++
+	e.at, e.seq = at, 1<<62+m.seq
+	m.q.push(e)
+	m.live = append(m.live, e)
+}
+
+// pop checks that the queue's first entry is the earliest live one, and
+// moves the clock to it.
+func (m *queueModel) pop(t *testing.T) {
 	t.Helper()
-	for i, s := range q.items {
+	want := slices.MinFunc(m.live, func(a, b *entry) int { return cmpKey(keyOf(a), keyOf(b)) })
+	if p := m.q.peek(); p != want {
+		t.Fatalf("peek = %v, want %v", keyOf(p), keyOf(want))
+	}
+	got := m.q.pop()
+	if got != want || got.queued() {
+		t.Fatalf("pop = %v (queued %v), want %v", keyOf(got), got.queued(), keyOf(want))
+	}
+	m.live = slices.DeleteFunc(m.live, func(e *entry) bool { return e == got })
+	m.now = max(m.now, got.at)
+	m.q.release(got)
+}
+
+// check checks the queue's size, that each heap slot holds its entry's key
+// and that every entry knows its place.
+func (m *queueModel) check(t *testing.T) {
+	t.Helper()
+	if m.q.len() != len(m.live) {
+		t.Fatalf("len = %d, want %d", m.q.len(), len(m.live))
+	}
+	for i, s := range m.q.items {
 		if s.e.idx != i || keyOf(s.e) != (key{s.at, s.seq}) {
 			t.Fatalf("slot %d: entry idx %d key %v, slot key %v", i, s.e.idx, keyOf(s.e), key{s.at, s.seq})
+		}
+	}
+	for i := m.q.nowHead; i < len(m.q.now); i++ {
+		if e := m.q.now[i]; e.idx != -2-i || e.at > m.now {
+			t.Fatalf("now list %d: idx %d at %v (now %v)", i, e.idx, e.at, m.now)
 		}
 	}
 }

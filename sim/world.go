@@ -118,7 +118,7 @@ func (w *World) After(d time.Duration, a Action) Handle { return w.At(w.now.Add(
 // Cancel removes a scheduled action. It reports whether the action was
 // still pending.
 func (w *World) Cancel(h Handle) bool {
-	if h.e == nil || h.e.seq != h.seq || h.e.idx < 0 {
+	if h.e == nil || h.e.seq != h.seq || !h.e.queued() {
 		return false
 	}
 	w.q.remove(h.e)
@@ -127,13 +127,21 @@ func (w *World) Cancel(h Handle) bool {
 }
 
 func (w *World) schedule(t Time, a Action, p *Proc) *entry {
-	if t < w.now {
-		t = w.now
+	e := w.newEntry(t, a, p)
+	if e.at == w.now {
+		w.q.pushNow(e)
+	} else {
+		w.q.push(e)
 	}
+	return e
+}
+
+// newEntry returns an entry for a at t (or now, if t is in the past) with
+// the next sequence number, not yet queued.
+func (w *World) newEntry(t Time, a Action, p *Proc) *entry {
 	e := w.q.alloc()
 	w.seq++
-	e.at, e.seq, e.act, e.proc = t, w.seq, a, p
-	w.q.push(e)
+	e.at, e.seq, e.act, e.proc = max(t, w.now), w.seq, a, p
 	return e
 }
 
@@ -161,8 +169,9 @@ func (w *World) Run(until Time) error {
 	}
 	w.idle = false
 	if until != Never {
-		e := w.schedule(until, nil, w.ext)
-		w.q.rekey(e, math.MaxUint64) // everything else due at until runs first
+		e := w.newEntry(until, nil, w.ext)
+		e.seq = math.MaxUint64 // everything else due at until runs first
+		w.q.push(e)            // the heap: the now list is in seq order
 		w.ext.pending = e
 	}
 	w.inRun, w.running = true, true
