@@ -39,8 +39,9 @@ func (r *ring) grow(need int) {
 	for c < need {
 		c *= 2
 	}
-	b := make([]byte, min(c, r.size))
+	b := getBuf(min(c, r.size))
 	r.peek(0, b[:r.n])
+	putBuf(r.buf)
 	r.buf, r.head = b, 0
 }
 
@@ -76,7 +77,8 @@ func (r *ring) read(p []byte) int {
 	return n
 }
 
-// drop empties the ring and gives its storage back.
+// drop empties the ring and gives its storage back to the pool.
 func (r *ring) drop() {
+	putBuf(r.buf)
 	r.buf, r.head, r.n = nil, 0, 0
 }
