@@ -16,7 +16,8 @@ const mbufMultiplier = 1.5
 // spare capacity back (A6). The Go array behind it may be larger than Size
 // and is kept across Trim, Resize and the core's own frees, so that a
 // connection in a steady state does not allocate; only [Mbuf.Free] lets it
-// go. Remove drops bytes by moving the start of the data, not the data
+// go (to a pool that all buffers share, as an array that growth replaced
+// goes). Remove drops bytes by moving the start of the data, not the data
 // (C moves it down at once; the result is the same), so draining a large
 // buffer a chunk at a time costs time linear in its size.
 //
@@ -65,6 +66,7 @@ func (m *Mbuf) Insert(off int, p []byte) int {
 	if off < 0 || off > m.len {
 		return 0
 	}
+	old := m.buf // p may be in it: it is given back after the copy
 	if m.len+len(p) > m.size && !m.growFor(m.len+len(p)) {
 		return 0
 	}
@@ -74,6 +76,7 @@ func (m *Mbuf) Insert(off int, p []byte) int {
 	copy(d[off+len(p):end], d[off:m.len])
 	copy(d[off:], p)
 	m.len = end
+	m.retire(old)
 	return len(p)
 }
 
@@ -108,7 +111,9 @@ func (m *Mbuf) Resize(n int) {
 		return
 	}
 	if n > m.size || (n < m.size && n >= m.len) {
+		old := m.buf
 		m.realloc(n)
+		m.retire(old)
 	}
 }
 
@@ -119,9 +124,20 @@ func (m *Mbuf) Trim() { m.Resize(m.len) }
 func (m *Mbuf) Clear() { m.off, m.len = 0, 0 }
 
 // Free is mbuf_free (A4): the buffer becomes empty with no capacity, and the
-// Go array is released. The allocation limit stays.
+// Go array is given back for reuse by other buffers, so no slice from
+// [Mbuf.Bytes] may be used after it. The allocation limit stays.
 func (m *Mbuf) Free() {
+	putBuf(m.buf)
 	m.buf, m.off, m.len, m.size = nil, 0, 0, 0
+}
+
+// retire gives back old, the array the buffer had before an operation
+// that may have grown it, if it is no longer the buffer's (growing only
+// ever replaces the array with a longer one).
+func (m *Mbuf) retire(old []byte) {
+	if len(old) != len(m.buf) {
+		putBuf(old)
+	}
 }
 
 // SetAllocLimit makes every allocation that would grow the capacity beyond
@@ -151,6 +167,7 @@ func (m *Mbuf) realloc(n int) bool {
 // room makes the Go array hold need bytes from the start of the data:
 // first by moving the data to the front of the array, then by growing it
 // (at least doubling, so that growth is amortised). Size is not touched.
+// The old array is the caller's to retire.
 func (m *Mbuf) room(need int) {
 	switch {
 	case m.off+need <= len(m.buf):
@@ -158,7 +175,8 @@ func (m *Mbuf) room(need int) {
 		copy(m.buf, m.buf[m.off:m.off+m.len])
 		m.off = 0
 	default:
-		b := make([]byte, max(need, 2*len(m.buf)))
+		b := getBuf(max(need, 2*len(m.buf)))
+		b = b[:cap(b)]
 		copy(b, m.buf[m.off:m.off+m.len])
 		m.buf, m.off = b, 0
 	}
@@ -167,6 +185,8 @@ func (m *Mbuf) room(need int) {
 // readSpace is the slice a read of n bytes after the data fills; the
 // caller has made Size >= Len+n.
 func (m *Mbuf) readSpace(n int) []byte {
+	old := m.buf
 	m.room(m.len + n)
+	m.retire(old)
 	return m.buf[m.off+m.len : m.off+m.len+n]
 }

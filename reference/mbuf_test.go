@@ -220,7 +220,8 @@ func (o *mbufModel) resize(n int) {
 // reach the headroom cap of the growth rule (A7: need*1.5 is capped at
 // need+8192 once need passes 16 KiB), and "init" starts over with a
 // requested capacity (A3). After every step the model must match and Len
-// must stay within Size (A1).
+// must stay within Size (A1). "junk" leaves arrays full of junk for
+// growth to reuse.
 func TestMbufAgainstModel(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		var m reference.Mbuf
@@ -275,6 +276,11 @@ func TestMbufAgainstModel(t *testing.T) {
 			"free": func(t *rapid.T) {
 				m.Free()
 				o.data, o.size = nil, 0
+			},
+			"junk": func(t *rapid.T) {
+				var j reference.Mbuf // fills an array with junk and frees it: the next growth may get it
+				j.Append(bytes.Repeat([]byte{0xAA}, rapid.IntRange(1, 70000).Draw(t, "n")))
+				j.Free()
 			},
 			"limit": func(t *rapid.T) {
 				n := rapid.OneOf(rapid.IntRange(0, 600), rapid.IntRange(0, 80000)).Draw(t, "limit")
