@@ -56,12 +56,39 @@ func TestQueueNowListCompacts(t *testing.T) {
 		}
 		if i%1000 == 999 {
 			m.check(t)
-			m.q.remove(m.live[len(m.live)/2])
+			m.q.cancel(m.live[len(m.live)/2])
 			m.live = slices.Delete(m.live, len(m.live)/2, len(m.live)/2+1)
 		}
 	}
 	if cap(m.q.now) > 4096 {
 		t.Errorf("now list capacity %d for %d live entries", cap(m.q.now), len(m.live))
+	}
+	m.check(t)
+	for len(m.live) > 0 {
+		m.pop(t)
+	}
+}
+
+// TestQueueCancelledEntriesAreFreed schedules a far deadline and cancels
+// it, over and over, as a process that parks with a timeout and is woken
+// early does, next to entries that run: the cancelled entries must not
+// pile up, and the order must hold across compactions.
+func TestQueueCancelledEntriesAreFreed(t *testing.T) {
+	m := queueModel{r: rand.New(rand.NewPCG(5, 6))}
+	for i := 0; i < 20000; i++ {
+		m.push(Time(1000 + m.r.IntN(50))) // the deadline
+		m.q.cancel(m.live[len(m.live)-1])
+		m.live = m.live[:len(m.live)-1]
+		m.push(Time(1 + m.r.IntN(100)))
+		if len(m.live) > 300 {
+			m.pop(t)
+		}
+		if i%2000 == 0 {
+			m.check(t)
+		}
+	}
+	if n := len(m.q.items) + len(m.q.now); n > 2*len(m.live)+2*compactMin {
+		t.Errorf("queue storage holds %d entries for %d live ones", n, len(m.live))
 	}
 	m.check(t)
 	for len(m.live) > 0 {
@@ -88,7 +115,7 @@ func (m *queueModel) step(t *testing.T) {
 		m.pushLast(m.now + Time(m.r.IntN(3)))
 	case k < 14 && len(m.live) > 0:
 		i := m.r.IntN(len(m.live))
-		m.q.remove(m.live[i])
+		m.q.cancel(m.live[i])
 		m.live = slices.Delete(m.live, i, i+1)
 	case k < 19 && len(m.live) > 0:
 		m.pop(t)
@@ -129,31 +156,53 @@ func (m *queueModel) pop(t *testing.T) {
 		t.Fatalf("peek = %v, want %v", keyOf(p), keyOf(want))
 	}
 	got := m.q.pop()
-	if got != want || got.queued() {
-		t.Fatalf("pop = %v (queued %v), want %v", keyOf(got), got.queued(), keyOf(want))
+	if got != want || got.state != entryFree {
+		t.Fatalf("pop = %v (state %d), want %v", keyOf(got), got.state, keyOf(want))
 	}
 	m.live = slices.DeleteFunc(m.live, func(e *entry) bool { return e == got })
 	m.now = max(m.now, got.at)
 	m.q.release(got)
 }
 
-// check checks the queue's size, that each heap slot holds its entry's key
-// and that every entry knows its place.
+// check checks the queue's size, the heap property, that the now list is
+// in order and due, and the count of cancelled entries in storage.
 func (m *queueModel) check(t *testing.T) {
 	t.Helper()
 	if m.q.len() != len(m.live) {
 		t.Fatalf("len = %d, want %d", m.q.len(), len(m.live))
 	}
+	dead := 0
 	for i, s := range m.q.items {
-		if s.e.idx != i || keyOf(s.e) != (key{s.at, s.seq}) {
-			t.Fatalf("slot %d: entry idx %d key %v, slot key %v", i, s.e.idx, keyOf(s.e), key{s.at, s.seq})
+		if keyOf(s.e) != (key{s.at, s.seq}) {
+			t.Fatalf("slot %d: entry key %v, slot key %v", i, keyOf(s.e), key{s.at, s.seq})
 		}
+		if p := (i - 1) / arity; i > 0 && s.before(&m.q.items[p]) {
+			t.Fatalf("slot %d comes before its parent %d", i, p)
+		}
+		dead += m.countDead(s.e)
 	}
 	for i := m.q.nowHead; i < len(m.q.now); i++ {
-		if e := m.q.now[i]; e.idx != -2-i || e.at > m.now {
-			t.Fatalf("now list %d: idx %d at %v (now %v)", i, e.idx, e.at, m.now)
+		e := m.q.now[i]
+		if e.at > m.now || i > m.q.nowHead && cmpKey(keyOf(e), keyOf(m.q.now[i-1])) < 0 {
+			t.Fatalf("now list %d: key %v out of order or not due (now %v)", i, keyOf(e), m.now)
 		}
+		dead += m.countDead(e)
 	}
+	if dead != m.q.dead {
+		t.Fatalf("%d cancelled entries in storage, the queue counts %d", dead, m.q.dead)
+	}
+}
+
+// countDead is 1 for a cancelled entry and 0 for a live one; it fails the
+// test for any other.
+func (m *queueModel) countDead(e *entry) int {
+	if e.state == entryCancelled {
+		return 1
+	}
+	if e.state != entryQueued || !slices.Contains(m.live, e) {
+		panic("an entry in the queue's storage is neither live nor cancelled")
+	}
+	return 0
 }
 
 // BenchmarkQueue pops the earliest of about 2,600 entries and pushes it

@@ -121,8 +121,7 @@ func (w *World) Cancel(h Handle) bool {
 	if h.e == nil || h.e.seq != h.seq || !h.e.queued() {
 		return false
 	}
-	w.q.remove(h.e)
-	w.q.release(h.e)
+	w.q.cancel(h.e)
 	return true
 }
 
@@ -367,8 +366,7 @@ func (p *Proc) finish() {
 	p.dead = true
 	p.parked = false
 	if p.pending != nil {
-		w.q.remove(p.pending)
-		w.q.release(p.pending)
+		w.q.cancel(p.pending)
 		p.pending = nil
 	}
 	if w.aborted.Load() {
@@ -448,8 +446,7 @@ func (p *Proc) Unpark() {
 		if p.pending.at <= w.now {
 			return
 		}
-		w.q.remove(p.pending)
-		w.q.release(p.pending)
+		w.q.cancel(p.pending)
 	}
 	p.pending = w.schedule(w.now, nil, p)
 }
@@ -470,8 +467,7 @@ func (p *Proc) Kill() {
 
 func (p *Proc) cancelPending() {
 	if p.pending != nil {
-		p.w.q.remove(p.pending)
-		p.w.q.release(p.pending)
+		p.w.q.cancel(p.pending)
 		p.pending = nil
 	}
 }
