@@ -186,7 +186,7 @@ func (h *Host) DialTCP(addr netip.AddrPort) (int, error) {
 // Anything else that finds no endpoint is answered with a RST, except a
 // RST, which is dropped.
 func (h *Host) tcpArrive(p *packet) {
-	if c := h.conns[connKey{p.to, p.from}]; c != nil {
+	if c := h.endpointFor(p); c != nil {
 		c.arrive(p)
 		return
 	}
@@ -199,6 +199,25 @@ func (h *Host) tcpArrive(p *packet) {
 		return
 	}
 	h.replyRST(p)
+}
+
+// endpointFor returns the endpoint of h that p is addressed to, or nil.
+// The sending endpoint remembers the last one its packets reached: while
+// that one is linked and on h with the right addresses, it is the one in
+// the table (linked endpoints are exactly the table's), and the lookup is
+// skipped.
+func (h *Host) endpointFor(p *packet) *tcpConn {
+	s := p.conn
+	if s != nil {
+		if c := s.peer; c != nil && c.linked && c.h == h && c.local == p.to && c.remote == p.from {
+			return c
+		}
+	}
+	c := h.conns[connKey{p.to, p.from}]
+	if s != nil && c != nil {
+		s.peer = c
+	}
+	return c
 }
 
 // replyRST answers p with a RST from the address it was sent to.

@@ -119,5 +119,12 @@ func (n *Network) route(p *packet) *Host {
 	if p.to.Addr().IsLoopback() {
 		return p.src
 	}
-	return n.byAddr[p.to.Addr()]
+	c := p.conn
+	if c == nil {
+		return n.byAddr[p.to.Addr()]
+	}
+	if c.peerHost == nil { // an address, once a host's, stays that host's
+		c.peerHost = n.byAddr[p.to.Addr()]
+	}
+	return c.peerHost
 }

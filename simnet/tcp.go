@@ -45,6 +45,8 @@ type tcpConn struct {
 	linked        bool // reachable by packets (in the host's table)
 	orphan        bool // its descriptor was closed; the stack finishes the close
 	listener      *tcpListener
+	peer          *tcpConn // the endpoint its packets last reached (a cache: see Host.endpointFor)
+	peerHost      *Host    // the host its remote address routes to, once known (a cache: see Network.route)
 
 	synTimer   sim.Handle
 	synRetries int
