@@ -43,12 +43,20 @@ const arity = 4
 // never compacts its storage.
 const compactMin = 1024
 
-// queue holds scheduled entries in (at, seq) order. Entries due at the
-// clock's reading when they are queued (half of them in a network
-// simulation: wake-ups, acknowledgements, transmissions) go to the now
-// list, a FIFO that is already in order because sequence numbers only
-// grow; the rest go to a min-heap. Popping takes the first of the two
-// heads.
+// lanes is the number of lanes; lane 0 is the now list.
+const lanes = 6
+
+// queue holds scheduled entries in (at, seq) order, in a min-heap and in
+// lanes: FIFOs whose keys only grow, so that each is in order by itself.
+// Lane 0, the now list, takes what is due at the clock's reading when it
+// is queued (half of a network simulation's entries: wake-ups,
+// acknowledgements, transmissions), always in order as sequence numbers
+// only grow. Any other entry goes to the lane whose last key is the
+// greatest one not after its own, or to an empty lane, and only when none
+// fits to the heap. Streams of entries that each come later than the last
+// (packets over a link of fixed latency, timeouts of the same length) so
+// keep to lanes, where queueing and popping cost O(1). Popping takes the
+// first of the heads.
 //
 // Cancelling is lazy: a cancelled entry stays where it is, marked, and is
 // freed when it reaches a head, or when cancelled entries make up half the
@@ -56,38 +64,121 @@ const compactMin = 1024
 // and sifting writes only to the heap's own slots. A free list of entries
 // keeps steady-state scheduling from allocating.
 type queue struct {
-	items   []slot   // the heap
-	now     []*entry // the now list; its part still queued starts at nowHead
-	nowHead int
-	dead    int // cancelled entries still in items or now
-	free    []*entry
+	items []slot // the heap
+	lanes [lanes]lane
+	dead  int // cancelled entries still in storage
+	free  []*entry
 }
 
-func (q *queue) len() int { return len(q.items) + len(q.now) - q.nowHead - q.dead }
+// lane is a FIFO of slots in key order; its part still queued starts at
+// head.
+type lane struct {
+	s    []slot
+	head int
+}
+
+func (l *lane) len() int     { return len(l.s) - l.head }
+func (l *lane) first() *slot { return &l.s[l.head] }
+func (l *lane) last() *slot  { return &l.s[len(l.s)-1] }
+
+// take removes the lane's head. Its storage is reused once the lane is
+// empty, and its rest moved to the front when most of it is spent (a lane
+// that never empties, such as the now list of a world that keeps
+// scheduling at one instant).
+func (l *lane) take() *entry {
+	e := l.s[l.head].e
+	l.s[l.head] = slot{}
+	l.head++
+	switch {
+	case l.head == len(l.s):
+		l.s, l.head = l.s[:0], 0
+	case l.head >= compactMin && 2*l.head >= len(l.s):
+		n := copy(l.s, l.s[l.head:])
+		clear(l.s[n:])
+		l.s, l.head = l.s[:n], 0
+	}
+	return e
+}
+
+// keep drops the lane's cancelled entries (handing each to drop), keeping
+// the order of the rest.
+func (l *lane) keep(drop func(*entry)) {
+	kept := l.s[:0]
+	for _, s := range l.s[l.head:] {
+		if s.e.state == entryCancelled {
+			drop(s.e)
+		} else {
+			kept = append(kept, s)
+		}
+	}
+	clear(l.s[len(kept):])
+	l.s, l.head = kept, 0
+}
+
+func (q *queue) len() int {
+	n := len(q.items) - q.dead
+	for i := range q.lanes {
+		n += q.lanes[i].len()
+	}
+	return n
+}
+
+// Sources of entries: a lane's index, or one of these.
+const (
+	fromHeap = -1
+	fromNone = -2
+)
+
+// first returns where the first entry is, cancelled or not.
+func (q *queue) first() int {
+	src, key := fromNone, (*slot)(nil)
+	if len(q.items) > 0 {
+		src, key = fromHeap, &q.items[0]
+	}
+	for i := range q.lanes {
+		if l := &q.lanes[i]; l.len() > 0 && (key == nil || l.first().before(key)) {
+			src, key = i, l.first()
+		}
+	}
+	return src
+}
+
+// firstLive returns where the first entry is, after freeing the
+// cancelled entries that come before it.
+func (q *queue) firstLive() int {
+	for {
+		src := q.first()
+		if q.dead == 0 || src == fromNone || q.head(src).state != entryCancelled {
+			return src
+		}
+		q.dead--
+		q.release(q.take(src))
+	}
+}
+
+// head returns the entry at the head of src.
+func (q *queue) head(src int) *entry {
+	if src == fromHeap {
+		return q.items[0].e
+	}
+	return q.lanes[src].first().e
+}
+
+// take removes the entry at the head of src.
+func (q *queue) take(src int) *entry {
+	if src == fromHeap {
+		return q.takeHeap()
+	}
+	return q.lanes[src].take()
+}
 
 // peek returns the first entry, or nil if the queue is empty.
 func (q *queue) peek() *entry {
-	q.skipDead()
-	if q.nowFirst() {
-		return q.now[q.nowHead]
-	}
-	if len(q.items) == 0 {
+	src := q.firstLive()
+	if src == fromNone {
 		return nil
 	}
-	return q.items[0].e
-}
-
-// nowFirst reports whether the now list's head is the queue's first entry.
-func (q *queue) nowFirst() bool {
-	if q.nowHead == len(q.now) {
-		return false
-	}
-	if len(q.items) == 0 {
-		return true
-	}
-	e := q.now[q.nowHead]
-	s := slot{at: e.at, seq: e.seq}
-	return s.before(&q.items[0])
+	return q.head(src)
 }
 
 func (q *queue) alloc() *entry {
@@ -105,11 +196,38 @@ func (q *queue) release(e *entry) {
 	q.free = append(q.free, e)
 }
 
-// push queues e under its key (e.at, e.seq) in the heap.
+// push queues e under its key (e.at, e.seq): in a lane it fits, else in
+// the heap.
 func (q *queue) push(e *entry) {
 	e.state = entryQueued
+	s := slot{at: e.at, seq: e.seq, e: e}
+	if i := q.laneFor(&s); i > 0 {
+		q.lanes[i].s = append(q.lanes[i].s, s)
+		return
+	}
 	q.items = append(q.items, slot{})
-	q.up(len(q.items)-1, slot{at: e.at, seq: e.seq, e: e})
+	q.up(len(q.items)-1, s)
+}
+
+// laneFor returns the lane (not the now list) whose last key is the
+// greatest one not after s, else an empty lane, else 0 (none).
+func (q *queue) laneFor(s *slot) int {
+	best, empty := 0, 0
+	for i := 1; i < lanes; i++ {
+		l := &q.lanes[i]
+		switch {
+		case l.len() == 0:
+			if empty == 0 {
+				empty = i
+			}
+		case !s.before(l.last()) && (best == 0 || q.lanes[best].last().before(l.last())):
+			best = i
+		}
+	}
+	if best == 0 {
+		return empty
+	}
+	return best
 }
 
 // pushNow queues e at the end of the now list. Its key must not come
@@ -117,21 +235,16 @@ func (q *queue) push(e *entry) {
 // newest sequence number.
 func (q *queue) pushNow(e *entry) {
 	e.state = entryQueued
-	q.now = append(q.now, e)
+	q.lanes[0].s = append(q.lanes[0].s, slot{at: e.at, seq: e.seq, e: e})
 }
 
 // pop removes and returns the first entry, or nil if the queue is empty.
 func (q *queue) pop() *entry {
-	q.skipDead()
-	var e *entry
-	switch {
-	case q.nowFirst():
-		e = q.takeNow()
-	case len(q.items) > 0:
-		e = q.takeHeap()
-	default:
+	src := q.firstLive()
+	if src == fromNone {
 		return nil
 	}
+	e := q.take(src)
 	e.state = entryFree
 	return e
 }
@@ -141,46 +254,9 @@ func (q *queue) pop() *entry {
 func (q *queue) cancel(e *entry) {
 	e.state = entryCancelled
 	q.dead++
-	if q.dead >= compactMin && 2*q.dead >= len(q.items)+len(q.now)-q.nowHead {
+	if q.dead >= compactMin && 2*q.dead >= q.len()+q.dead {
 		q.compact()
 	}
-}
-
-// skipDead frees the cancelled entries at the heads.
-func (q *queue) skipDead() {
-	for q.dead > 0 {
-		switch {
-		case q.nowHead < len(q.now) && q.now[q.nowHead].state == entryCancelled:
-			q.dropDead(q.takeNow())
-		case len(q.items) > 0 && q.items[0].e.state == entryCancelled:
-			q.dropDead(q.takeHeap())
-		default:
-			return
-		}
-	}
-}
-
-func (q *queue) dropDead(e *entry) {
-	q.dead--
-	q.release(e)
-}
-
-// takeNow removes the now list's head. Its storage is reused once the list
-// is empty, and its rest moved to the front when most of it is spent (a
-// world that keeps scheduling at one instant never empties it).
-func (q *queue) takeNow() *entry {
-	e := q.now[q.nowHead]
-	q.now[q.nowHead] = nil
-	q.nowHead++
-	switch {
-	case q.nowHead == len(q.now):
-		q.now, q.nowHead = q.now[:0], 0
-	case q.nowHead >= compactMin && 2*q.nowHead >= len(q.now):
-		n := copy(q.now, q.now[q.nowHead:])
-		clear(q.now[n:])
-		q.now, q.nowHead = q.now[:n], 0
-	}
-	return e
 }
 
 // takeHeap removes the heap's top.
@@ -196,7 +272,7 @@ func (q *queue) takeHeap() *entry {
 	return e
 }
 
-// compact frees every cancelled entry and rebuilds the heap from the rest.
+// compact frees every cancelled entry, rebuilding the heap from the rest.
 func (q *queue) compact() {
 	live := q.items[:0]
 	for _, s := range q.items {
@@ -208,19 +284,15 @@ func (q *queue) compact() {
 	}
 	clear(q.items[len(live):])
 	q.items = live
-	for i := (len(live) - 2) / arity; i >= 0; i-- {
-		q.down(i, live[i])
-	}
-	kept := q.now[:0]
-	for _, e := range q.now[q.nowHead:] {
-		if e.state == entryCancelled {
-			q.release(e)
-		} else {
-			kept = append(kept, e)
+	if n := len(live); n > 1 {
+		for i := (n - 2) / arity; i >= 0; i-- {
+			q.down(i, live[i])
 		}
 	}
-	clear(q.now[len(kept):])
-	q.now, q.nowHead, q.dead = kept, 0, 0
+	for i := range q.lanes {
+		q.lanes[i].keep(q.release)
+	}
+	q.dead = 0
 }
 
 // up fills the hole at i with s, moving parents down while s comes first.

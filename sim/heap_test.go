@@ -60,8 +60,8 @@ func TestQueueNowListCompacts(t *testing.T) {
 			m.live = slices.Delete(m.live, len(m.live)/2, len(m.live)/2+1)
 		}
 	}
-	if cap(m.q.now) > 4096 {
-		t.Errorf("now list capacity %d for %d live entries", cap(m.q.now), len(m.live))
+	if c := cap(m.q.lanes[0].s); c > 4096 {
+		t.Errorf("now list capacity %d for %d live entries", c, len(m.live))
 	}
 	m.check(t)
 	for len(m.live) > 0 {
@@ -87,8 +87,34 @@ func TestQueueCancelledEntriesAreFreed(t *testing.T) {
 			m.check(t)
 		}
 	}
-	if n := len(m.q.items) + len(m.q.now); n > 2*len(m.live)+2*compactMin {
+	if n := m.q.len() + m.q.dead; n > 2*len(m.live)+2*compactMin {
 		t.Errorf("queue storage holds %d entries for %d live ones", n, len(m.live))
+	}
+	m.check(t)
+	for len(m.live) > 0 {
+		m.pop(t)
+	}
+}
+
+// TestQueueStreamsKeepToLanes queues two streams whose keys only grow
+// (packets over a link of fixed latency, and long timeouts that are
+// mostly cancelled) next to entries due now: none of them may need the
+// heap.
+func TestQueueStreamsKeepToLanes(t *testing.T) {
+	m := queueModel{r: rand.New(rand.NewPCG(7, 8))}
+	for i := 0; i < 5000; i++ {
+		m.push(100)
+		m.push(100_000)
+		if i%10 != 0 {
+			m.q.cancel(m.live[len(m.live)-1])
+			m.live = m.live[:len(m.live)-1]
+		}
+		m.push(0)
+		m.pop(t)
+		m.pop(t)
+		if len(m.q.items) != 0 {
+			t.Fatalf("step %d: %d entries in the heap", i, len(m.q.items))
+		}
 	}
 	m.check(t)
 	for len(m.live) > 0 {
@@ -106,18 +132,20 @@ type queueModel struct {
 }
 
 func (m *queueModel) step(t *testing.T) {
-	switch k := m.r.IntN(20); {
+	switch k := m.r.IntN(22); {
 	case k < 6:
 		m.push(0)
 	case k < 10:
 		m.push(Time(m.r.IntN(5)))
-	case k < 11:
+	case k < 12:
+		m.push(Time(10 + m.r.IntN(2))) // a stream that mostly keeps to a lane
+	case k < 13:
 		m.pushLast(m.now + Time(m.r.IntN(3)))
-	case k < 14 && len(m.live) > 0:
+	case k < 16 && len(m.live) > 0:
 		i := m.r.IntN(len(m.live))
 		m.q.cancel(m.live[i])
 		m.live = slices.Delete(m.live, i, i+1)
-	case k < 19 && len(m.live) > 0:
+	case k < 21 && len(m.live) > 0:
 		m.pop(t)
 	default:
 		m.check(t)
@@ -181,12 +209,15 @@ func (m *queueModel) check(t *testing.T) {
 		}
 		dead += m.countDead(s.e)
 	}
-	for i := m.q.nowHead; i < len(m.q.now); i++ {
-		e := m.q.now[i]
-		if e.at > m.now || i > m.q.nowHead && cmpKey(keyOf(e), keyOf(m.q.now[i-1])) < 0 {
-			t.Fatalf("now list %d: key %v out of order or not due (now %v)", i, keyOf(e), m.now)
+	for i := range m.q.lanes {
+		l := &m.q.lanes[i]
+		for j := l.head; j < len(l.s); j++ {
+			e := l.s[j].e
+			if keyOf(e) != (key{l.s[j].at, l.s[j].seq}) || j > l.head && l.s[j].before(&l.s[j-1]) || i == 0 && e.at > m.now {
+				t.Fatalf("lane %d, slot %d: key %v out of order, not its entry's or (now list) not due at %v", i, j, key{l.s[j].at, l.s[j].seq}, m.now)
+			}
+			dead += m.countDead(e)
 		}
-		dead += m.countDead(e)
 	}
 	if dead != m.q.dead {
 		t.Fatalf("%d cancelled entries in storage, the queue counts %d", dead, m.q.dead)
