@@ -170,7 +170,7 @@ func (w *World) Run(until Time) error {
 	if until != Never {
 		e := w.newEntry(until, nil, w.ext)
 		e.seq = math.MaxUint64 // everything else due at until runs first
-		w.q.push(e)            // the heap: the now list is in seq order
+		w.q.push(e)            // never the now list, whose keys must only grow
 		w.ext.pending = e
 	}
 	w.inRun, w.running = true, true
