@@ -24,6 +24,7 @@ type Network struct {
 	byAddr    map[netip.Addr]*Host
 	observers []func(Event)
 	free      []*packet
+	spare     spareArrays    // payload arrays for packets and receive buffers
 	labels    map[string]int // uses of each random-stream label, so that reused tuples get fresh streams
 
 	defLink LinkConfig // the default link, defaults filled in
@@ -53,6 +54,7 @@ func New(w *sim.World, cfg Config) (*Network, error) {
 	}
 	n.defLink, _ = cfg.Link().withDefaults()
 	n.relRand = n.rand.Fork("released")
+	n.spare.minSize = cfg.MaxSegment
 	return n, nil
 }
 

@@ -84,23 +84,28 @@ func (n *Network) newPacket(kind pktKind, src *Host, from, to netip.AddrPort) *p
 	return p
 }
 
-// release puts a delivered packet back on the free list.
+// release puts a delivered packet back on the free list, and its payload
+// array with the spare arrays (so that arrays do not sit idle in packets
+// that carry none, such as acknowledgements).
 func (n *Network) release(p *packet) {
-	data := p.data[:0]
-	*p = packet{n: n, data: data}
+	if cap(p.data) > 0 {
+		n.spare.put(p.data)
+	}
+	*p = packet{n: n}
 	n.free = append(n.free, p)
 }
 
 // setData copies b into the packet's payload.
 func (p *packet) setData(b []byte) {
-	p.data = append(p.data[:0], b...)
+	copy(p.resize(len(b)), b)
 }
 
 // resize makes the payload n bytes long (contents undefined). New storage
-// has room for the largest segment, so that recycled packets fit any.
+// comes from the spare arrays, which have room for the largest segment, so
+// that recycled packets fit any.
 func (p *packet) resize(n int) []byte {
 	if cap(p.data) < n {
-		p.data = make([]byte, n, max(n, p.n.cfg.MaxSegment))
+		p.data = p.n.spare.get(n)
 	}
 	p.data = p.data[:n]
 	return p.data

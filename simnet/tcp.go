@@ -62,8 +62,8 @@ type tcpConn struct {
 	finAcked  bool
 	txPending bool
 
-	rcv        ring  // received, not yet read
-	rcvNxt     int64 // next byte expected
+	rcv        segQueue // received, not yet read
+	rcvNxt     int64    // next byte expected
 	finRcvd    bool
 	ackPending bool
 	ackSent    int64 // the last ack value sent
@@ -79,7 +79,7 @@ func (h *Host) newConn(local, remote netip.AddrPort, state connState) *tcpConn {
 	c := &tcpConn{h: h, local: local, remote: remote, state: state, rand: h.net.stream(label)}
 	c.link = h.net.linkFrom(h, remote.Addr())
 	c.snd.size = h.net.cfg.SendBuffer
-	c.rcv.size = h.net.cfg.RecvBuffer
+	c.rcv.size, c.rcv.spare = h.net.cfg.RecvBuffer, &h.net.spare
 	h.conns[connKey{local, remote}] = c
 	h.tcpPorts[local.Port()]++
 	c.linked = true
@@ -321,8 +321,8 @@ func (c *tcpConn) onData(p *packet) {
 		c.h.net.drop(p) // out of order or beyond the window: cannot happen without faults
 		return
 	}
-	c.rcv.write(p.data)
 	c.rcvNxt += int64(len(p.data))
+	c.rcv.push(p)
 	c.scheduleAck()
 }
 
