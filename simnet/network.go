@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"runtime"
 	"strconv"
 
 	"github.com/mgsim/mgsim/sim"
@@ -24,7 +25,7 @@ type Network struct {
 	byAddr    map[netip.Addr]*Host
 	observers []func(Event)
 	free      []*packet
-	spare     spareArrays    // payload arrays for packets and receive buffers
+	spare     *spareArrays   // payload arrays for packets and receive buffers
 	labels    map[string]int // uses of each random-stream label, so that reused tuples get fresh streams
 
 	defLink LinkConfig // the default link, defaults filled in
@@ -54,7 +55,8 @@ func New(w *sim.World, cfg Config) (*Network, error) {
 	}
 	n.defLink, _ = cfg.Link().withDefaults()
 	n.relRand = n.rand.Fork("released")
-	n.spare.minSize = cfg.MaxSegment
+	n.spare = &spareArrays{minSize: cfg.MaxSegment}
+	runtime.AddCleanup(n, (*spareArrays).release, n.spare)
 	return n, nil
 }
 

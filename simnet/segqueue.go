@@ -19,7 +19,10 @@ type segQueue struct {
 	spare *spareArrays
 }
 
-// spareArrays are payload arrays free for packets and receive buffers.
+// spareArrays are a network's payload arrays free for packets and receive
+// buffers. New ones come from the pool that ring storage comes from, and
+// once the network is gone (unreachable) the spares go back to it, so that
+// the next network does not allocate its arrays afresh.
 type spareArrays struct {
 	arrays  [][]byte
 	minSize int // the least capacity of a new array (the largest segment)
@@ -33,7 +36,17 @@ func (s *spareArrays) get(n int) []byte {
 		s.arrays = s.arrays[:k]
 		return b
 	}
-	return make([]byte, 0, max(n, s.minSize))
+	return getBuf(max(n, s.minSize))[:0]
+}
+
+// release gives every spare array to the pool. It runs once the network
+// is unreachable, and so are its packets and endpoints: nothing else can
+// use the arrays any more.
+func (s *spareArrays) release() {
+	for _, b := range s.arrays {
+		putBuf(b)
+	}
+	s.arrays = nil
 }
 
 // put keeps b's array for reuse if it is of full size (smaller ones are

@@ -79,7 +79,7 @@ func (h *Host) newConn(local, remote netip.AddrPort, state connState) *tcpConn {
 	c := &tcpConn{h: h, local: local, remote: remote, state: state, rand: h.net.stream(label)}
 	c.link = h.net.linkFrom(h, remote.Addr())
 	c.snd.size = h.net.cfg.SendBuffer
-	c.rcv.size, c.rcv.spare = h.net.cfg.RecvBuffer, &h.net.spare
+	c.rcv.size, c.rcv.spare = h.net.cfg.RecvBuffer, h.net.spare
 	h.conns[connKey{local, remote}] = c
 	h.tcpPorts[local.Port()]++
 	c.linked = true
