@@ -25,11 +25,20 @@ func (r *ring) write(p []byte) int {
 	if r.n+n > len(r.buf) {
 		r.grow(r.n + n)
 	}
-	tail := (r.head + r.n) % len(r.buf)
+	tail := r.wrap(r.head + r.n)
 	c := copy(r.buf[tail:], p[:n])
 	copy(r.buf, p[c:n])
 	r.n += n
 	return n
+}
+
+// wrap maps i, less than twice the storage's length, into the storage
+// (a subtraction, not a division).
+func (r *ring) wrap(i int) int {
+	if i >= len(r.buf) {
+		i -= len(r.buf)
+	}
+	return i
 }
 
 // grow gives the ring storage for at least need bytes (at most size),
@@ -52,7 +61,7 @@ func (r *ring) peek(off int, p []byte) int {
 	if n <= 0 {
 		return 0
 	}
-	start := (r.head + off) % len(r.buf)
+	start := r.wrap(r.head + off)
 	c := copy(p[:n], r.buf[start:])
 	copy(p[c:n], r.buf)
 	return n
@@ -63,7 +72,7 @@ func (r *ring) discard(n int) {
 	if n == 0 {
 		return
 	}
-	r.head = (r.head + n) % len(r.buf)
+	r.head = r.wrap(r.head + n)
 	r.n -= n
 	if r.n == 0 {
 		r.head = 0
