@@ -63,6 +63,7 @@ const (
 	mClear
 	mFree
 	mLimit
+	mAppendOwn // appends part of the buffer's own data to itself
 	numMbufOps
 )
 
@@ -117,6 +118,13 @@ func applyMbufOp(m *reference.Mbuf, o *mbufModel, code byte, a, b int) (got, wan
 	case mLimit:
 		m.SetAllocLimit(a * b)
 		o.limit = a * b
+	case mAppendOwn:
+		if len(o.data) == 0 {
+			break
+		}
+		from := a % len(o.data)
+		own := o.data[from : from+1+b%(len(o.data)-from)]
+		return m.Append(m.Bytes()[from : from+len(own)]), o.insert(len(o.data), bytes.Clone(own))
 	}
 	return 0, 0
 }
@@ -131,6 +139,7 @@ func FuzzMbuf(f *testing.F) {
 	f.Add([]byte{mAppend, 10, 'q', mRemove, 3, 0, mRemove, 200, 0, mRemove, 0, 0, mTrim, 0, 0})                                // remove 11 of 10 does nothing, remove -1 too; remove never shrinks, trim does (A6, A10)
 	f.Add([]byte{mAppend, 4, 'a', mInsert, 2, 0, mInsert, 2, 5, mInsert, 2, 6, mInsert, 1, 7})                                 // inserts at -1 (refused), 4 (end), 5 (past the end: refused)
 	f.Add([]byte{mAppend, 20, 'z', mClear, 0, 0, mResize, 1, 1, mFree, 0, 0, mAppend, 1, 'k'})                                 // clear keeps capacity; resize to 0 when empty; free then append (A4, A11)
+	f.Add([]byte{mAppend, 4, 'a', mAppend, 4, 'b', mRemove, 1, 0, mAppendOwn, 0, 4})                                           // remove, then append the data to itself: the array moves the data to its front first
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if err := runMbufOps(data); err != nil {
 			t.Fatal(err)

@@ -1,5 +1,7 @@
 package reference
 
+import "unsafe"
+
 // MbufHeadroom is MBUF_SIZE_MAX_HEADROOM: the most spare capacity an
 // append or insert adds beyond what it needs (BUFSIZ on glibc, A2).
 const MbufHeadroom = 8192
@@ -62,9 +64,19 @@ func (m *Mbuf) Append(p []byte) int { return m.Insert(m.len, p) }
 // min(need*1.5, need+MbufHeadroom), or exactly need if that larger
 // allocation fails. An offset outside 0..Len (an assertion failure in C)
 // returns 0 and changes nothing.
+//
+// p may be the buffer's own data (a handler echoing part of recv_mbuf
+// into itself): as in C, the tail is moved first and the bytes are then
+// copied from where p points, so p is read at its place in the data
+// after the move. A p that overlaps the buffer's array anywhere else is
+// copied first.
 func (m *Mbuf) Insert(off int, p []byte) int {
 	if off < 0 || off > m.len {
 		return 0
+	}
+	src, own := m.dataIndex(p)
+	if !own && m.overlaps(p) {
+		p = append([]byte(nil), p...)
 	}
 	old := m.buf // p may be in it: it is given back after the copy
 	if m.len+len(p) > m.size && !m.growFor(m.len+len(p)) {
@@ -74,10 +86,43 @@ func (m *Mbuf) Insert(off int, p []byte) int {
 	m.room(end)
 	d := m.buf[m.off:]
 	copy(d[off+len(p):end], d[off:m.len])
+	if own {
+		p = d[src : src+len(p)]
+	}
 	copy(d[off:], p)
 	m.len = end
 	m.retire(old)
 	return len(p)
+}
+
+// dataIndex reports whether p lies within the buffer's data, and where it
+// starts in it.
+func (m *Mbuf) dataIndex(p []byte) (int, bool) {
+	at, ok := arrayIndex(m.buf, p)
+	if !ok || at < m.off || at+len(p) > m.off+m.len {
+		return 0, false
+	}
+	return at - m.off, true
+}
+
+// overlaps reports whether p shares any byte with the buffer's array.
+func (m *Mbuf) overlaps(p []byte) bool {
+	_, ok := arrayIndex(m.buf, p)
+	return ok
+}
+
+// arrayIndex returns where p starts in the array of buf (of len(buf)
+// bytes), if it starts there.
+func arrayIndex(buf, p []byte) (int, bool) {
+	if len(p) == 0 || len(buf) == 0 {
+		return 0, false
+	}
+	b := uintptr(unsafe.Pointer(unsafe.SliceData(buf)))
+	q := uintptr(unsafe.Pointer(unsafe.SliceData(p)))
+	if q < b || q >= b+uintptr(len(buf)) {
+		return 0, false
+	}
+	return int(q - b), true
 }
 
 // growFor applies the insert growth policy for a buffer that must hold need

@@ -309,3 +309,27 @@ func firstDiff(a, b []byte) int {
 	}
 	return min(len(a), len(b))
 }
+
+// An insert of the buffer's own bytes reads them as C's mbuf_insert does:
+// after the tail has moved up, at the place p points to. Appending the
+// data to itself doubles it, whether the array must first move the data
+// to its front (after a Remove), grow, or neither.
+func TestMbufInsertOwnBytes(t *testing.T) {
+	var m reference.Mbuf
+	m.Append([]byte("abc"))
+	m.Remove(1)
+	m.Append(m.Bytes()) // fits, but the data moves to the array's front first
+	checkMbuf(t, &m, "bcbc", m.Size())
+
+	var g reference.Mbuf
+	g.Append([]byte("xyz"))
+	g.Trim()
+	g.Append(g.Bytes()) // must grow
+	checkMbuf(t, &g, "xyzxyz", g.Size())
+
+	var c reference.Mbuf
+	c.Init(16)
+	c.Append([]byte("abcd"))
+	c.Insert(0, c.Bytes()[2:4]) // C: memmove "abcd" up by 2, then copy from buf+2: "ab"
+	checkMbuf(t, &c, "ababcd", 16)
+}
