@@ -32,8 +32,8 @@ func kib(n int) string {
 	return fmt.Sprintf("%dKiB", n>>10)
 }
 
-// simNet is the network the simulated benchmark runs on: latency with
-// jitter and segmentation, so the simulation does real work per byte.
+// simNet is the network the simulated benchmark runs on: 100µs of latency
+// and 1460-byte segments, so the simulation does real work per byte.
 var simNet = simnet.Config{Latency: 100 * time.Microsecond, MinSegment: 1460, MaxSegment: 1460, Backlog: 4096}
 
 // simEcho runs one echo workload on the reference over simnet and returns
