@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"flag"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -118,7 +119,10 @@ func pipeEcho(b testing.TB, wl workload) int64 {
 
 // synctestEcho runs pipeEcho inside a synctest bubble. synctest.Test needs
 // a *testing.T, so the bubble runs in a test started from the benchmark.
+// testing.RunTests obeys -test.count, which would run the test count times
+// per iteration; the flag is 1 while it runs.
 func synctestEcho(b *testing.B, wl workload) int64 {
+	defer setFlag(b, "test.count", "1")()
 	var calls int64
 	ok := testing.RunTests(func(string, string) (bool, error) { return true, nil }, []testing.InternalTest{{
 		Name: "synctest-echo",
@@ -130,4 +134,18 @@ func synctestEcho(b *testing.B, wl workload) int64 {
 		b.Fatal("the synctest echo failed")
 	}
 	return calls
+}
+
+// setFlag sets a registered flag and returns the function that restores
+// its value.
+func setFlag(b *testing.B, name, value string) func() {
+	f := flag.Lookup(name)
+	if f == nil {
+		return func() {}
+	}
+	old := f.Value.String()
+	if err := f.Value.Set(value); err != nil {
+		b.Fatal(err)
+	}
+	return func() { f.Value.Set(old) }
 }
