@@ -74,8 +74,10 @@ func (m *Mbuf) Insert(off int, p []byte) int {
 	if off < 0 || off > m.len {
 		return 0
 	}
-	src, own := m.dataIndex(p)
-	if !own && m.overlaps(p) {
+	src, in := arrayIndex(m.buf, p)
+	src -= m.off
+	own := in && src >= 0 && src+len(p) <= m.len
+	if in && !own {
 		p = append([]byte(nil), p...)
 	}
 	old := m.buf // p may be in it: it is given back after the copy
@@ -93,22 +95,6 @@ func (m *Mbuf) Insert(off int, p []byte) int {
 	m.len = end
 	m.retire(old)
 	return len(p)
-}
-
-// dataIndex reports whether p lies within the buffer's data, and where it
-// starts in it.
-func (m *Mbuf) dataIndex(p []byte) (int, bool) {
-	at, ok := arrayIndex(m.buf, p)
-	if !ok || at < m.off || at+len(p) > m.off+m.len {
-		return 0, false
-	}
-	return at - m.off, true
-}
-
-// overlaps reports whether p shares any byte with the buffer's array.
-func (m *Mbuf) overlaps(p []byte) bool {
-	_, ok := arrayIndex(m.buf, p)
-	return ok
 }
 
 // arrayIndex returns where p starts in the array of buf (of len(buf)
