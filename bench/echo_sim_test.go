@@ -36,29 +36,36 @@ func kib(n int) string {
 // and 1460-byte segments, so the simulation does real work per byte.
 var simNet = simnet.Config{Latency: 100 * time.Microsecond, MinSegment: 1460, MaxSegment: 1460, Backlog: 4096}
 
-// simEcho runs one echo workload on the reference over simnet and returns
-// the number of handler calls.
-func simEcho(b *testing.B, seed sim.Seed, wl workload) int64 {
-	w := sim.New(sim.Options{Seed: seed})
-	defer w.Close()
+// newEchoWorld builds a world on simNet with two hosts: a server whose
+// manager echoes every RECV, and a client host with an empty manager.
+// Every handler call of the server counts in *events.
+func newEchoWorld(tb testing.TB, seed sim.Seed, events *int64) (w *sim.World, srv, cli *reference.Manager) {
+	w = sim.New(sim.Options{Seed: seed})
 	net, err := simnet.New(w, simNet)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	sh, _ := net.AddHost("server", netip.MustParseAddr("10.0.0.1"))
 	ch, _ := net.AddHost("clients", netip.MustParseAddr("10.0.0.2"))
-	var events int64
-	srv := reference.NewManager(sh, reference.Options{})
+	srv = reference.NewManager(sh, reference.Options{})
 	if _, err := srv.Bind("tcp://10.0.0.1:7", func(c *reference.Conn, ev reference.Event, d reference.EventData) {
-		events++
+		*events++
 		if ev == reference.EvRecv {
 			c.Send(c.RecvMbuf.Bytes())
 			c.RecvMbuf.Remove(c.RecvMbuf.Len())
 		}
 	}); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	cli := reference.NewManager(ch, reference.Options{})
+	return w, srv, reference.NewManager(ch, reference.Options{})
+}
+
+// simEcho runs one echo workload on the reference over simnet and returns
+// the number of handler calls.
+func simEcho(b *testing.B, seed sim.Seed, wl workload) int64 {
+	var events int64
+	w, srv, cli := newEchoWorld(b, seed, &events)
+	defer w.Close()
 	left := wl.clients
 	msg := make([]byte, wl.chunk)
 	for i := 0; i < wl.clients; i++ {

@@ -1,12 +1,10 @@
 package bench
 
 import (
-	"net/netip"
 	"testing"
 
 	"github.com/mgsim/mgsim/reference"
 	"github.com/mgsim/mgsim/sim"
-	"github.com/mgsim/mgsim/simnet"
 )
 
 // steadyEcho is one world with long-lived echo connections, driven a round
@@ -17,23 +15,12 @@ type steadyEcho struct {
 	srv, cli *reference.Manager
 	conns    []*reference.Conn
 	got      []int
-	waiting  int
 	events   int64
 }
 
 func newSteadyEcho(tb testing.TB, clients int) *steadyEcho {
-	s := &steadyEcho{w: sim.New(sim.Options{Seed: 1}), got: make([]int, clients)}
-	net, err := simnet.New(s.w, simNet)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	sh, _ := net.AddHost("server", netip.MustParseAddr("10.0.0.1"))
-	ch, _ := net.AddHost("clients", netip.MustParseAddr("10.0.0.2"))
-	s.srv = reference.NewManager(sh, reference.Options{})
-	if _, err := s.srv.Bind("tcp://10.0.0.1:7", s.serve); err != nil {
-		tb.Fatal(err)
-	}
-	s.cli = reference.NewManager(ch, reference.Options{})
+	s := &steadyEcho{got: make([]int, clients)}
+	s.w, s.srv, s.cli = newEchoWorld(tb, 1, &s.events)
 	for i := range clients {
 		c, err := s.cli.Connect("tcp://10.0.0.1:7", s.client(i))
 		if err != nil {
@@ -45,14 +32,6 @@ func newSteadyEcho(tb testing.TB, clients int) *steadyEcho {
 		s.poll()
 	}
 	return s
-}
-
-func (s *steadyEcho) serve(c *reference.Conn, ev reference.Event, _ reference.EventData) {
-	s.events++
-	if ev == reference.EvRecv {
-		c.Send(c.RecvMbuf.Bytes())
-		c.RecvMbuf.Remove(c.RecvMbuf.Len())
-	}
 }
 
 func (s *steadyEcho) client(i int) reference.Handler {
