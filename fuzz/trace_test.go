@@ -64,8 +64,7 @@ func FuzzTrace(f *testing.F) {
 // and compares the event count with the whole-trace check's.
 func streamAgrees(t *testing.T, data []byte) {
 	rd := conformance.NewReader(bytes.NewReader(data))
-	c := conformance.NewChecker(conformance.CheckOptions{PollClock: rd.PollClock()})
-	parsed := int64(0)
+	var events []conformance.Event
 	for {
 		var e conformance.Event
 		err := rd.Next(&e)
@@ -75,9 +74,15 @@ func streamAgrees(t *testing.T, data []byte) {
 		if err != nil {
 			continue // a malformed line: the reader goes on with the next
 		}
-		c.Add(&e)
-		parsed++
+		events = append(events, e)
 	}
+	// The clock directive may come anywhere before the events; the
+	// checker is made once the whole trace has been read.
+	c := conformance.NewChecker(conformance.CheckOptions{PollClock: rd.PollClock()})
+	for i := range events {
+		c.Add(&events[i])
+	}
+	parsed := int64(len(events))
 	whole, err := conformance.CheckReader(bytes.NewReader(data), conformance.CheckOptions{})
 	if err != nil {
 		t.Fatal(err)

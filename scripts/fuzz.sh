@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	-time) fuzztime=$2; shift 2 ;;
 	-minimize) minimize=$2; shift 2 ;;
-	-h | -help | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | -help | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "fuzz.sh: unknown option $1 (see -h)" >&2; exit 2 ;;
 	*) pattern=$1; shift ;;
 	esac

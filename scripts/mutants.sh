@@ -21,4 +21,4 @@ if ! go build -o "$bin/mgsim" ./cmd/mgsim; then
 	echo "mutants.sh: cannot build cmd/mgsim" >&2
 	exit 2
 fi
-exec "$bin/mgsim" mutants "$@"
+"$bin/mgsim" mutants "$@"
