@@ -28,14 +28,23 @@ const mbufMultiplier = 1.5
 // operation changes nothing (A12).
 //
 // The zero value is an empty buffer with no capacity, as after
-// mbuf_init(m, 0).
+// mbuf_init(m, 0). An Mbuf must not be copied (go vet reports it): its
+// array goes back to a pool shared by all buffers.
 type Mbuf struct {
 	buf   []byte // backing array; len(buf) == cap(buf)
 	off   int    // where the data starts in buf
 	len   int    // bytes of data, at buf[off:off+len]
 	size  int    // logical capacity (struct mbuf's size)
 	limit int    // allocation limit; 0 = none
+
+	_ noCopy // its array goes back to a shared pool: two copies would free it twice
 }
+
+// noCopy makes go vet's copylocks check report a copied Mbuf.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
 
 // Init is mbuf_init: the buffer becomes empty and then asks for n bytes of
 // capacity (A3). Size is n if that allocation is allowed, else 0.
