@@ -238,11 +238,16 @@ func (m *Manager) newConn(h Handler, userData any, f Flags, o Origin) *Conn {
 // addConn is mg_add_conn (B1): the connection gets its id (unless it got
 // one when it started resolving) and goes to the head of the list.
 func (m *Manager) addConn(c *Conn) {
+	m.number(c)
+	m.link(c)
+}
+
+// number gives c the next connection id, unless it has one.
+func (m *Manager) number(c *Conn) {
 	if c.id == 0 {
 		m.lastID++
 		c.id = m.lastID
 	}
-	m.link(c)
 }
 
 // link puts c at the head of the list.

@@ -249,6 +249,11 @@ func (m *Manager) closeConn(c *Conn) {
 	if m.bugs&mutation.CloseTwice != 0 {
 		m.call(c, EvClose, EventData{})
 	}
+	c.freeBuffers()
+}
+
+// freeBuffers is the end of mg_destroy_conn: both mbufs are freed.
+func (c *Conn) freeBuffers() {
 	c.RecvMbuf.Free()
 	c.SendMbuf.Free()
 }

@@ -51,8 +51,7 @@ func (m *Manager) resolve(c *Conn, host, addr string) error {
 		return fmt.Errorf("reference: connect %q: cannot schedule DNS lookup: %w", addr, err)
 	}
 	c.Flags |= FlagResolving
-	m.lastID++
-	c.id = m.lastID
+	m.number(c)
 	e := m.newConn(nil, nil, 0, 0)
 	e.sock, e.dns = fd, &lookup{owner: c, deadline: m.Time() + m.resolveTimeout}
 	c.dnsConn = e
@@ -122,8 +121,7 @@ func (m *Manager) failLookup(e *Conn) {
 	}
 	m.call(c, EvConnect, EventData{Int: resolveFailure})
 	m.call(c, EvClose, EventData{})
-	c.RecvMbuf.Free()
-	c.SendMbuf.Free()
+	c.freeBuffers()
 }
 
 // dropLookup unlists the internal entry, releases its descriptor and
