@@ -239,7 +239,7 @@ func savedWorkloads(o ExploreOptions, test string) []string {
 	if o.dir() == "-" {
 		return nil
 	}
-	paths, _ := filepath.Glob(filepath.Join(o.dir(), safeName(test)+"-*.workload"))
+	paths, _ := filepath.Glob(filepath.Join(o.dir(), safeName(test)+"-????????.workload")) // the digest; not a sibling test "name-2"
 	return paths
 }
 

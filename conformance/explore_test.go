@@ -321,3 +321,19 @@ func setFlag(t *testing.T, name, value string) {
 func TestExploreCorrectLineServer(t *testing.T) {
 	conformance.Explore(t, lineTarget(lineServer), conformance.ExploreOptions{Limits: conformance.WorkloadLimits{Suffix: "\n"}, Dir: t.TempDir()})
 }
+
+// A client's reset shows in a workload's trace once as the workload's
+// fault ("reset") and once as the RST the network carried ("rst"), not
+// twice as the latter.
+func TestWorkloadTraceShowsResetOnce(t *testing.T) {
+	var trace bytes.Buffer
+	tg := lineTarget(lineServer)
+	tg.Trace = &trace
+	conformance.RunWorkload(tg, mustWorkload(t, "seed 1\nclient 1 at 0s\n  send \"a\\n\"\nfault at 5ms reset client 1\n"))
+	if n := strings.Count(trace.String(), `"fault":"rst"`); n != 1 {
+		t.Fatalf("%d rst lines, want 1:\n%s", n, trace.String())
+	}
+	if n := strings.Count(trace.String(), `"fault":"reset"`); n != 1 {
+		t.Fatalf("%d reset lines, want 1:\n%s", n, trace.String())
+	}
+}

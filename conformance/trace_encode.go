@@ -146,7 +146,7 @@ func appendTimeField(b []byte, key string, f float64) []byte {
 // path: f is then within an ulp of ns/1e9, far from any rounding boundary,
 // so both paths print the same digits.
 func appendSeconds(b []byte, f float64) []byte {
-	if f >= 0 && f < 1<<53/1e9 {
+	if !math.Signbit(f) && f < 1<<53/1e9 { // -0 keeps its sign, as in strconv
 		ns := int64(math.Round(f * 1e9))
 		if float64(ns)/1e9 == f {
 			b = strconv.AppendInt(b, ns/1e9, 10)

@@ -76,7 +76,7 @@ func TestAppendSecondsMatchesStrconv(t *testing.T) {
 		check(1795790330 + float64(r.Int64N(1e6))/1e6) // UNIX times with 6 decimals
 		check(r.Float64() * 1e4)                       // anything
 	}
-	for _, f := range []float64{0, 0.5e-9, 1.5e-9, 1e-9, 0.0000000005, 9007199.254740991, -1, math.MaxFloat64} {
+	for _, f := range []float64{0, math.Copysign(0, -1), 0.5e-9, 1.5e-9, 1e-9, 0.0000000005, 9007199.254740991, -1, math.MaxFloat64} {
 		check(f)
 	}
 }

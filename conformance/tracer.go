@@ -86,11 +86,7 @@ func (t *tracer) observe(ne simnet.Event) {
 	if !ne.IsFault() && ne.Kind != simnet.KindRST && ne.Kind != simnet.KindTimeout {
 		return // resets and timeouts are not faults of the network, but they explain silent closes
 	}
-	t.faults = append(t.faults, Event{T: ne.At.Seconds(), Ev: EvFault, Name: "FAULT",
-		Fault: strings.TrimPrefix(ne.Kind, simnet.FaultPrefix), Detail: faultDetail(ne)})
-	if t.calls == 0 {
-		t.flushFaults()
-	}
+	t.fault(ne.At.Seconds(), strings.TrimPrefix(ne.Kind, simnet.FaultPrefix), faultDetail(ne))
 }
 
 // flushFaults numbers and emits the fault lines waiting.

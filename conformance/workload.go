@@ -165,7 +165,7 @@ func (w Workload) Validate() error {
 }
 
 func (n WorkloadNet) validate() error {
-	if _, err := simnet.New(sim.New(sim.Options{}), n.Config()); err != nil {
+	if err := n.Config().Validate(); err != nil {
 		return fmt.Errorf("net: %w", err)
 	}
 	return nil

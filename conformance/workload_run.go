@@ -1,9 +1,11 @@
 package conformance
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -192,23 +194,12 @@ func setupWorkload(e *Env, tg Target, w Workload, out []ClientOutcome) {
 		return
 	}
 	e.Loop("server", srv, positiveOr(tg.PollMs, 10))
-	e.Net.Observe(func(ev simnet.Event) { traceReset(e, ev) })
 	done := countdown(e, len(w.Clients))
 	addr := netip.AddrPortFrom(sh.Addr(), WorkloadPort)
 	for i, c := range w.Clients {
 		cp := &clientProc{host: ch, addr: addr, spec: c, faults: faultsOf(w.Faults, i+1),
 			quiet: w.Net.quiet(), out: &out[i], done: done, record: e.Fault, fd: -1, buf: make([]byte, 4096)}
 		e.World.Go("client "+strconv.Itoa(i+1), cp.run)
-	}
-}
-
-// traceReset puts every reset that crosses the network in the trace as a
-// fault line: a reset makes the core close a connection for a read error,
-// which no event shows (D-RECV-7), and the checker must know that the
-// close may be the reset's doing.
-func traceReset(e *Env, ev simnet.Event) {
-	if ev.Kind == simnet.KindRST {
-		e.Fault("rst", ev.String())
 	}
 }
 
@@ -221,11 +212,7 @@ func faultsOf(all []Fault, n int) []Fault {
 			out = append(out, f)
 		}
 	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].At < out[j-1].At; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	slices.SortStableFunc(out, func(a, b Fault) int { return cmp.Compare(a.At, b.At) })
 	return out
 }
 
