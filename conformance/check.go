@@ -347,6 +347,9 @@ func (c *Checker) checkEvent(cs *connState, e *Event) {
 		cs.byConnect = madeByConnect(cs, e)
 	}
 	c.grammar(cs, e)
+	if !cs.everPolled && cs.role == RoleOutbound && e.Ev != EvPoll {
+		c.markResolver(cs, e)
+	}
 	if inPoll {
 		c.inPollRules(m, cs, e)
 	} else if !m.hasPolls {

@@ -634,3 +634,18 @@ func BenchmarkCheckLive(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(events))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
+
+// Whether a connection is on the resolver's path is a fact about the
+// connection, not about turns: the resolver failure stays valid when its
+// trace has no poll fields (no turn rules can be evaluated then).
+func TestResolverFailureWithoutPollFields(t *testing.T) {
+	events := loadEvents(t, "testdata/check/ok_resolver_failure.jsonl")
+	c := NewChecker(CheckOptions{Profile: ProfileM618})
+	for i := range events {
+		events[i].Has &^= HasPoll
+		c.Add(&events[i])
+	}
+	if r := c.Finish(); !r.OK() {
+		t.Fatal(reportText(r))
+	}
+}

@@ -45,7 +45,7 @@ func (c *Checker) inPollRules(m *mgrState, cs *connState, e *Event) {
 // poll.
 func (c *Checker) notOwnTurn(m *mgrState, cs *connState, e *Event) bool {
 	switch {
-	case !cs.everPolled && cs.role == RoleOutbound && e.Ev != EvPoll && c.resolverPath(cs, e):
+	case cs.resolving:
 	case e.Ev == EvAccept:
 		c.acceptInTurn(m, cs, e)
 	case e.Ev == EvRecv && cs.udp && cs.role == RoleInbound:
@@ -67,15 +67,16 @@ func (cs *connState) newPoll(poll int64) {
 	cs.timerStart, cs.timerOK = cs.timerAfter, cs.timerKnown
 }
 
-// resolverPath, for an outbound connection never polled and an event
-// other than POLL: a connection waiting for DNS is not in the list; its
-// TIMER, CONNECT(-1) and CLOSE come from the resolver, in another
-// connection's turn (D-CONNECT-6, D-TIMER-7).
-func (c *Checker) resolverPath(cs *connState, e *Event) bool {
+// markResolver, for an outbound connection never polled and an event
+// other than POLL, notes whether the connection is on the resolver's path:
+// a connection waiting for DNS is not in the list; its TIMER, CONNECT(-1)
+// and CLOSE come from the resolver, in another connection's turn
+// (D-CONNECT-6, D-TIMER-7). It is a fact about the connection, known with
+// or without poll fields.
+func (c *Checker) markResolver(cs *connState, e *Event) {
 	if e.Has&HasFlags != 0 && e.Flags&fResolving != 0 || e.Ev == EvConnect && e.DataInt == -1 {
 		cs.resolving = true
 	}
-	return cs.resolving
 }
 
 // acceptInTurn: an ACCEPT creates its connection during the listener's
