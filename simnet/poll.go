@@ -85,23 +85,27 @@ func (h *Host) charge(p *sim.Proc, fds []PollFD, deadline sim.Time) (int, error)
 		}
 	}
 	n, err := h.scan(fds)
-	if n == 0 && err == nil && h.net.w.Now() < deadline {
-		return h.block(p, fds, deadline)
+	if n == 0 && err == nil {
+		return h.wait(p, fds, deadline)
 	}
 	return n, err
 }
 
-// block scans, and parks p until something is ready or deadline passes.
-// Spurious wake-ups only lead to another scan.
+// block is a poll: charged if something is ready at once, else a wait. The
+// first look is a plain count: the adversary decides only on the scan
+// whose result the poll returns.
 func (h *Host) block(p *sim.Proc, fds []PollFD, deadline sim.Time) (int, error) {
-	w := h.net.w
-	if n, err := h.scan(fds); n > 0 || err != nil {
+	if h.count(fds) > 0 {
 		return h.charge(p, fds, deadline) // ready at once: the call still takes its time
 	}
-	for {
-		if n, err := h.scan(fds); n > 0 || err != nil || w.Now() >= deadline {
-			return n, err
-		}
+	return h.wait(p, fds, deadline)
+}
+
+// wait parks p until a scan finds something ready or deadline passes.
+// Spurious wake-ups only lead to another scan.
+func (h *Host) wait(p *sim.Proc, fds []PollFD, deadline sim.Time) (int, error) {
+	w := h.net.w
+	for w.Now() < deadline {
 		woken := h.park(p, fds, deadline)
 		if err := w.Err(); err != nil {
 			return 0, err
@@ -109,7 +113,11 @@ func (h *Host) block(p *sim.Proc, fds []PollFD, deadline sim.Time) (int, error) 
 		if !woken && w.Now() < deadline {
 			return 0, h.stuck()
 		}
+		if n, err := h.scan(fds); n > 0 || err != nil {
+			return n, err
+		}
 	}
+	return 0, nil
 }
 
 // stuck explains a park that ended with no wake-up before its deadline:
@@ -132,13 +140,7 @@ func (h *Host) deadline(timeout time.Duration) sim.Time {
 // adversary, if on, hides some of them; if it hides them all, the call is
 // "interrupted" (EINTR) rather than left to block.
 func (h *Host) scan(fds []PollFD) (int, error) {
-	n := 0
-	for i := range fds {
-		fds[i].Revents = h.revents(fds[i].FD, fds[i].Events)
-		if fds[i].Revents != 0 {
-			n++
-		}
-	}
+	n := h.count(fds)
 	if h.advOn && n > 0 {
 		hidden := h.hide(fds)
 		h.markShown(fds)
@@ -149,6 +151,19 @@ func (h *Host) scan(fds []PollFD) (int, error) {
 		n -= hidden
 	}
 	return n, nil
+}
+
+// count fills in every entry's Revents and counts the ready ones. It
+// changes nothing else.
+func (h *Host) count(fds []PollFD) int {
+	n := 0
+	for i := range fds {
+		fds[i].Revents = h.revents(fds[i].FD, fds[i].Events)
+		if fds[i].Revents != 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // markShown records the connects whose completion this Poll reports.
