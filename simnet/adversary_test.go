@@ -191,3 +191,25 @@ func TestAdversaryStreams(t *testing.T) {
 	}
 
 }
+
+// A Poll's EINTR depends only on what that Poll returned: after a Poll
+// that reported something, the next one (PollEINTR certain) is
+// interrupted. A blocking Poll's first look at its descriptors draws
+// nothing from the adversary.
+func TestAdversaryPollEINTRFollowsWhatWasReturned(t *testing.T) {
+	e := newEnv(t, 1, simnet.Config{PollCost: -1})
+	var fds []simnet.PollFD
+	for range 3 {
+		fds = append(fds, simnet.PollFD{FD: must(t)(e.a.OpenUDP()), Events: simnet.PollOut})
+	}
+	must(t)(0, e.a.SetAdversary(simnet.Adversary{HideReady: 0.6, PollEINTR: 1}))
+	reported := false
+	for i := range 300 {
+		n, err := e.a.Poll(fds, -1)
+		intr := errors.Is(err, syscall.EINTR)
+		if reported && !intr {
+			t.Fatalf("poll %d: Poll = %d, %v after a Poll that reported something, want EINTR", i+1, n, err)
+		}
+		reported = n > 0
+	}
+}
