@@ -67,6 +67,7 @@ type queue struct {
 	items []slot // the heap
 	lanes [lanes]lane
 	dead  int // cancelled entries still in storage
+	live  int // queued entries not cancelled
 	free  []*entry
 }
 
@@ -115,13 +116,8 @@ func (l *lane) keep(drop func(*entry)) {
 	l.s, l.head = kept, 0
 }
 
-func (q *queue) len() int {
-	n := len(q.items) - q.dead
-	for i := range q.lanes {
-		n += q.lanes[i].len()
-	}
-	return n
-}
+// len is the number of queued entries, cancelled ones not counted.
+func (q *queue) len() int { return q.live }
 
 // Sources of entries: a lane's index, or one of these.
 const (
@@ -200,6 +196,7 @@ func (q *queue) release(e *entry) {
 // the heap.
 func (q *queue) push(e *entry) {
 	e.state = entryQueued
+	q.live++
 	s := slot{at: e.at, seq: e.seq, e: e}
 	if i := q.laneFor(&s); i > 0 {
 		q.lanes[i].s = append(q.lanes[i].s, s)
@@ -235,6 +232,7 @@ func (q *queue) laneFor(s *slot) int {
 // newest sequence number.
 func (q *queue) pushNow(e *entry) {
 	e.state = entryQueued
+	q.live++
 	q.lanes[0].s = append(q.lanes[0].s, slot{at: e.at, seq: e.seq, e: e})
 }
 
@@ -246,6 +244,7 @@ func (q *queue) pop() *entry {
 	}
 	e := q.take(src)
 	e.state = entryFree
+	q.live--
 	return e
 }
 
@@ -254,7 +253,8 @@ func (q *queue) pop() *entry {
 func (q *queue) cancel(e *entry) {
 	e.state = entryCancelled
 	q.dead++
-	if q.dead >= compactMin && 2*q.dead >= q.len()+q.dead {
+	q.live--
+	if q.dead >= compactMin && q.dead >= q.live { // cancelled entries are half the storage
 		q.compact()
 	}
 }
