@@ -184,9 +184,10 @@ func (r *retrier) queue(c Conn) {
 }
 
 func (r *retrier) received(c Conn) {
-	r.got = append(r.got, c.RecvBuf()...)
-	c.Remove(len(c.RecvBuf()))
-	if len(r.got) > len(r.msg) || !bytes.Equal(r.got, r.msg[:len(r.got)]) {
+	in, at := c.RecvBuf(), len(r.got)
+	r.got = append(r.got, in...)
+	c.Remove(len(in))
+	if len(r.got) > len(r.msg) || !bytes.Equal(in, r.msg[at:len(r.got)]) { // what came before was checked on its arrival
 		r.e.Errorf("%s: attempt %d: the echo is not what was sent (%d bytes)", r.name, r.attempt, len(r.got))
 	}
 	r.progress(c)
