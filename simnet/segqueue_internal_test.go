@@ -21,7 +21,7 @@ func checkSegQueueModel(t *testing.T, seed sim.Seed) {
 	t.Helper()
 	r := sim.NewRand(seed)
 	spare := &spareArrays{minSize: r.Range(1, 3000)}
-	q := segQueue{size: r.Range(1, 20000), spare: spare}
+	q := segQueue{arrayQueue: arrayQueue{spare: spare}, size: r.Range(1, 20000)}
 	var model []byte
 	for op := 0; op < 400; op++ {
 		switch r.IntN(5) {

@@ -52,11 +52,11 @@ type tcpConn struct {
 	synRetries int
 	rto        time.Duration
 
-	snd       ring  // written, not yet acknowledged
-	sndUna    int64 // first unacknowledged byte (snd's head)
-	sndNxt    int64 // next byte to send
-	sndEnd    int64 // end of written data
-	peerRight int64 // the peer's advertised window right edge
+	snd       sendQueue // written, not yet acknowledged
+	sndUna    int64     // first unacknowledged byte (snd's head)
+	sndNxt    int64     // next byte to send
+	sndEnd    int64     // end of written data
+	peerRight int64     // the peer's advertised window right edge
 	finQueued bool
 	finSent   bool
 	finAcked  bool
@@ -78,7 +78,7 @@ func (h *Host) newConn(local, remote netip.AddrPort, state connState) *tcpConn {
 	label := "tcp " + h.name + " " + local.String() + ">" + remote.String()
 	c := &tcpConn{h: h, local: local, remote: remote, state: state, rand: h.net.stream(label)}
 	c.link = h.net.linkFrom(h, remote.Addr())
-	c.snd.size = h.net.cfg.SendBuffer
+	c.snd.size, c.snd.unsent.spare = h.net.cfg.SendBuffer, h.net.spare
 	c.rcv.size, c.rcv.spare = h.net.cfg.RecvBuffer, h.net.spare
 	h.conns[connKey{local, remote}] = c
 	h.tcpPorts[local.Port()]++
@@ -287,7 +287,7 @@ func (c *tcpConn) absorb(p *packet) {
 	progress := false
 	if p.ack > c.sndUna {
 		n := min(p.ack, c.sndEnd) - c.sndUna
-		c.snd.discard(int(n))
+		c.snd.acked(int(n))
 		c.sndUna += n
 		progress = true
 	}
@@ -446,7 +446,7 @@ func (c *tcpConn) sendSegment() {
 	n := min(size, c.sndEnd-c.sndNxt, c.peerRight-c.sndNxt)
 	p := c.packet(pData)
 	p.seq = c.sndNxt
-	c.snd.peek(int(c.sndNxt-c.sndUna), p.resize(int(n)))
+	c.snd.cut(p, int(n))
 	c.sndNxt += n
 	c.send(p)
 }
