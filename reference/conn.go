@@ -113,6 +113,10 @@ func (c *Conn) LastIOTime() float64 { return float64(c.lastIO) }
 // isUDPChild reports whether c shares a UDP listener's socket.
 func (c *Conn) isUDPChild() bool { return c.Flags&FlagUDP != 0 && c.listener != nil }
 
+// sharesSocket reports whether other connections may use c's descriptor
+// too (a UDP listener's children do): its poll set entry is merged.
+func (c *Conn) sharesSocket() bool { return c.Flags&FlagUDP != 0 || c.dns != nil }
+
 // recvAvail is recv_avail_size: how much of max the receive limit allows.
 func (c *Conn) recvAvail(max int) int {
 	if c.mgr.bugs&mutation.RecvLimitIgnored != 0 {

@@ -48,11 +48,13 @@ func (m *Manager) endPoll() { m.busy, m.pollIndex = false, 0 }
 // earliest armed timer, or 0.
 func (m *Manager) buildPollSet() (earliest float64) {
 	m.pfds = m.pfds[:0]
-	clear(m.fdEntry)
+	if len(m.fdEntry) > 0 {
+		clear(m.fdEntry)
+	}
 	for c := m.head; c != nil; c = c.next {
 		c.pfd = -1
 		if c.sock != invalidSocket {
-			c.pfd = m.addInterest(c.sock, c.pollEvents())
+			c.pfd = m.addInterest(c.sock, c.pollEvents(), c.sharesSocket())
 		}
 		if c.timer > 0 && (earliest == 0 || c.timer < earliest) {
 			earliest = c.timer
@@ -65,10 +67,16 @@ func (m *Manager) buildPollSet() (earliest float64) {
 }
 
 // addInterest merges events into fd's entry of the poll set and returns
-// the entry's index, or -1 when there are no events to add.
-func (m *Manager) addInterest(fd int, events int16) int {
+// the entry's index, or -1 when there are no events to add. Only a
+// descriptor that connections may share (UDP) is looked up; any other
+// gets an entry of its own.
+func (m *Manager) addInterest(fd int, events int16, shared bool) int {
 	if events == 0 {
 		return -1
+	}
+	if !shared {
+		m.pfds = append(m.pfds, PollFD{FD: fd, Events: events})
+		return len(m.pfds) - 1
 	}
 	i, ok := m.fdEntry[fd]
 	if !ok {
@@ -130,6 +138,9 @@ func (m *Manager) fdFlags(c *Conn, ready bool) int {
 		return 0
 	}
 	i := c.pfd
+	if i < 0 && !c.sharesSocket() {
+		return 0
+	}
 	if i < 0 { // no interest of its own; another connection may share the descriptor
 		var ok bool
 		if i, ok = m.fdEntry[c.sock]; !ok {
