@@ -195,10 +195,20 @@ func (s *spareArrays) release() {
 	s.arrays = nil
 }
 
+// maxSpare bounds a network's spare arrays; more go to the shared pool at
+// once. A network's spares go back only when it is collected, so an
+// unbounded list would hold every array of a finished run (thousands, in a
+// bulk transfer) until then, while the next run allocates afresh.
+const maxSpare = 64
+
 // put keeps b's array for reuse if it is of full size (smaller ones are
 // left to the collector); nothing else may use b afterwards.
 func (s *spareArrays) put(b []byte) {
-	if cap(b) >= s.minSize {
+	switch {
+	case cap(b) < s.minSize:
+	case len(s.arrays) < maxSpare:
 		s.arrays = append(s.arrays, b[:0])
+	default:
+		putBuf(b)
 	}
 }
