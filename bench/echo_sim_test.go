@@ -96,11 +96,13 @@ func simEcho(b *testing.B, seed sim.Seed, wl workload) int64 {
 		for left > 0 {
 			srv.Poll(1000)
 		}
+		srv.Free()
 	})
 	w.Go("clients", func(p *sim.Proc) {
 		for left > 0 {
 			cli.Poll(1000)
 		}
+		cli.Free()
 	})
 	if err := w.Run(sim.Time(time.Hour)); err != nil {
 		b.Fatal(err)
