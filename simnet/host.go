@@ -96,8 +96,8 @@ type sock interface {
 // the adversary's memory of it.
 type sockBase struct {
 	waiters  waitList
-	refused  bool   // the adversary refused the last call on it
 	hiddenAt uint64 // the Poll call (Host.polls) that last hid its readiness
+	refused  bool   // the adversary refused the last call on it
 }
 
 func (b *sockBase) waitList() *waitList { return &b.waiters }

@@ -6,10 +6,10 @@ package simnet
 // byte is copied into the network once, when it is written, and out of it
 // once, when it is read: in between its array travels as a segment.
 type arrayQueue struct {
-	segs  [][]byte
+	n     int // bytes queued
 	first int
 	off   int
-	n     int // bytes queued
+	segs  [][]byte
 	spare *spareArrays
 }
 
@@ -115,9 +115,9 @@ func (q *segQueue) push(p *packet) {
 // the largest segment's size (a Mongoose core writes 1460 bytes at a time),
 // every segment does.
 type sendQueue struct {
-	unsent arrayQueue
 	sent   int // bytes sent, not yet acknowledged
 	size   int
+	unsent arrayQueue
 }
 
 func (q *sendQueue) len() int  { return q.unsent.n + q.sent }
