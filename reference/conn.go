@@ -11,29 +11,32 @@ import (
 // the exported fields directly, as C handlers do; the core undoes a
 // handler's changes to the flags it owns (F3).
 type Conn struct {
+	// What every poll reads of every connection comes first, so that it
+	// shares two cache lines (see TestConnHotFields).
 	Flags         Flags
+	pfd           int     // this poll's entry for sock in Manager.pfds, or -1
+	sock          int     // descriptor, or invalidSocket
+	timer         float64 // ev_timer_time
+	next          *Conn
+	dns           *lookup // set on the internal entry of a lookup (Next never returns it)
+	Handler       Handler
+	RecvMbufLimit int // recv_mbuf_limit; new connections: math.MaxInt ("all ones"); accepted/children inherit the listener's
 	RecvMbuf      Mbuf
 	SendMbuf      Mbuf
-	RecvMbufLimit int // recv_mbuf_limit; new connections: math.MaxInt ("all ones"); accepted/children inherit the listener's
 	UserData      any
-	Handler       Handler
 
-	id         uint64
-	mgr        *Manager
-	sock       int            // descriptor, or invalidSocket
-	sa         netip.AddrPort // nc->sa: the peer (a listener's own address)
-	local      netip.AddrPort // last known local address, for after the socket is gone
-	listener   *Conn
-	timer      float64 // ev_timer_time
-	prev, next *Conn
-	lastIO     int64 // last_io_time, whole seconds (time_t)
-	err        int   // nc->err: a connect error to report at the next poll
-	origin     Origin
-	listed     bool
-	pfd        int                      // this poll's entry for sock in Manager.pfds, or -1
-	children   map[netip.AddrPort]*Conn // UDP listener: live children by peer address
-	dnsConn    *Conn                    // RESOLVING: the internal entry doing its lookup
-	dns        *lookup                  // set on that internal entry (Next never returns it)
+	id       uint64
+	mgr      *Manager
+	sa       netip.AddrPort // nc->sa: the peer (a listener's own address)
+	local    netip.AddrPort // last known local address, for after the socket is gone
+	listener *Conn
+	prev     *Conn
+	lastIO   int64 // last_io_time, whole seconds (time_t)
+	err      int   // nc->err: a connect error to report at the next poll
+	origin   Origin
+	listed   bool
+	children map[netip.AddrPort]*Conn // UDP listener: live children by peer address
+	dnsConn  *Conn                    // RESOLVING: the internal entry doing its lookup
 }
 
 // Send is mg_send (D-SEND-1): it appends p to SendMbuf and updates the last

@@ -31,13 +31,15 @@ const mbufMultiplier = 1.5
 // mbuf_init(m, 0). An Mbuf must not be copied (go vet reports it): its
 // array goes back to a pool shared by all buffers.
 type Mbuf struct {
-	buf   []byte // backing array; len(buf) == cap(buf)
-	off   int    // where the data starts in buf
+	// Its array goes back to a shared pool: two copies would free it
+	// twice. (First, as a zero-size last field would be padded.)
+	_ noCopy
+
 	len   int    // bytes of data, at buf[off:off+len]
+	off   int    // where the data starts in buf
 	size  int    // logical capacity (struct mbuf's size)
 	limit int    // allocation limit; 0 = none
-
-	_ noCopy // its array goes back to a shared pool: two copies would free it twice
+	buf   []byte // backing array; len(buf) == cap(buf)
 }
 
 // noCopy makes go vet's copylocks check report a copied Mbuf.
