@@ -113,7 +113,9 @@ func (p *packet) resize(n int) []byte {
 
 // arrive handles a packet reaching its destination address.
 func (n *Network) arrive(p *packet) {
-	n.emit(p.kind.String(), p.from, p.to, len(p.data))
+	if len(n.observers) > 0 {
+		n.emit(p.kind.String(), p.from, p.to, len(p.data))
+	}
 	h := n.route(p)
 	if h == nil || h.down {
 		n.drop(p)

@@ -33,46 +33,46 @@ type tcpConn struct {
 	snd     sendQueue // written, not yet acknowledged
 	rcv     segQueue  // received, not yet read
 
-	h             *Host
+	// What every segment and acknowledgement reads or writes, next.
+	h           *Host
+	link        *link     // the link its packets travel
+	peer        *tcpConn  // the endpoint its packets last reached (a cache: see Host.endpointFor)
+	rand        *sim.Rand // its random stream (segment sizes, jitter, loss)
+	sndUna      int64     // first unacknowledged byte (snd's head)
+	sndNxt      int64     // next byte to send
+	sndEnd      int64     // end of written data
+	peerRight   int64     // the peer's advertised window right edge
+	rcvNxt      int64     // next byte expected
+	ackSent     int64     // the last ack value sent
+	rightSent   int64     // the last window right edge advertised
+	lastArrival sim.Time  // arrival time of the last packet sent: order is kept per direction
+	progressAt  sim.Time  // last acknowledgement progress (or first send): the user timeout's clock
+	linked      bool      // reachable by packets (in the host's table)
+	orphan      bool      // its descriptor was closed; the stack finishes the close
+	finQueued   bool
+	finSent     bool
+	finAcked    bool
+	finAckSent  bool
+	txPending   bool
+	ackPending  bool
+	ackArmed    bool // a lost ACK will be followed by a fresh one
+	utArmed     bool
+	lingering   bool // closed, but its last ACK has yet to get through
+	pipe        pipe // its reliable packets: retransmission and order
+
 	local, remote netip.AddrPort
 	err           error // the failure, once failed or reset
 	errSeen       bool  // a Write already returned err (later Writes say EPIPE)
-	rand          *sim.Rand
-	link          *link    // the link its packets travel
-	lastArrival   sim.Time // arrival time of the last packet sent: order is kept per direction
-	pipe          pipe     // its reliable packets: retransmission and order
-	progressAt    sim.Time // last acknowledgement progress (or first send): the user timeout's clock
-	utArmed       bool
+	connShown     bool  // a Poll reported the connect's completion (for the adversary)
 	utTimer       sim.Handle
-	connShown     bool // a Poll reported the connect's completion (for the adversary)
-	lingering     bool // closed, but its last ACK has yet to get through
-	ackArmed      bool // a lost ACK will be followed by a fresh one
 	ackTimer      sim.Handle
 	ackBackoff    time.Duration
-	linked        bool // reachable by packets (in the host's table)
-	orphan        bool // its descriptor was closed; the stack finishes the close
 	listener      *tcpListener
-	peer          *tcpConn // the endpoint its packets last reached (a cache: see Host.endpointFor)
-	peerHost      *Host    // the host its remote address routes to, once known (a cache: see Network.route)
+	peerHost      *Host // the host its remote address routes to, once known (a cache: see Network.route)
 
 	synTimer   sim.Handle
 	synRetries int
 	rto        time.Duration
-
-	sndUna    int64 // first unacknowledged byte (snd's head)
-	sndNxt    int64 // next byte to send
-	sndEnd    int64 // end of written data
-	peerRight int64 // the peer's advertised window right edge
-	finQueued bool
-	finSent   bool
-	finAcked  bool
-	txPending bool
-
-	rcvNxt     int64 // next byte expected
-	ackPending bool
-	ackSent    int64 // the last ack value sent
-	rightSent  int64 // the last window right edge advertised
-	finAckSent bool
 }
 
 // newConn creates an endpoint and makes it reachable.
