@@ -59,7 +59,7 @@ func (c *Checker) afterCloseImmediately(cs *connState, e *Event) {
 // coreFlagsChanged: the core-owned bits changed since the previous entry;
 // CL-3 fails unless the core itself made the change.
 func (c *Checker) coreFlagsChanged(cs *connState, e *Event, core uint32) {
-	if msg := coreChange(cs.coreFlags, core, cs.connects > 0, e.Ev == EvConnect); msg != "" {
+	if msg := coreChange(cs.coreFlags, core, cs.hadConnect, e.Ev == EvConnect); msg != "" {
 		c.fail(rCL3, cs.id, e.Ev.String()+" on connection "+itoa(cs.id)+": "+msg)
 	}
 }

@@ -7,7 +7,7 @@ func (c *Checker) grammar(cs *connState, e *Event) {
 	switch cs.role {
 	case RoleInbound:
 		ev2 := c.eval(rEV2)
-		if ev2 && (cs.events == 0 && e.Ev != EvAccept || e.Ev == EvAccept && cs.accepts > 0) || e.Ev == EvConnect {
+		if ev2 && (cs.events == 0 && e.Ev != EvAccept || e.Ev == EvAccept && cs.accepted) || e.Ev == EvConnect {
 			c.inbound(cs, e, ev2)
 		}
 	case RoleListener:
@@ -15,7 +15,7 @@ func (c *Checker) grammar(cs *connState, e *Event) {
 			c.listenerGets(cs, e)
 		}
 	case RoleOutbound:
-		if e.Ev == EvAccept || !cs.byConnect || !cs.connectOrClose || e.Ev == EvConnect && cs.connects > 0 {
+		if e.Ev == EvAccept || !cs.byConnect || !cs.connectOrClose || e.Ev == EvConnect && cs.hadConnect {
 			c.outbound(cs, e)
 		} else {
 			c.eval(rEV3) // connectFirst's check, which passes
@@ -36,7 +36,7 @@ func (c *Checker) inbound(cs *connState, e *Event, ev2 bool) {
 		switch {
 		case cs.events == 0 && e.Ev != EvAccept:
 			c.fail(rEV2, cs.id, "inbound connection "+itoa(cs.id)+"'s first event is "+e.Ev.String()+", not ACCEPT")
-		case e.Ev == EvAccept && cs.accepts > 0:
+		case e.Ev == EvAccept && cs.accepted:
 			c.fail(rEV2, cs.id, "second ACCEPT for connection "+itoa(cs.id)+": an inbound connection gets exactly one")
 		}
 	}
@@ -74,7 +74,7 @@ func (c *Checker) connectFirst(cs *connState, e *Event) {
 		return
 	}
 	switch {
-	case e.Ev == EvConnect && cs.connects > 0:
+	case e.Ev == EvConnect && cs.hadConnect:
 		c.fail(rEV3, cs.id, "second CONNECT for connection "+itoa(cs.id)+": it gets at most one")
 	case !cs.connectOrClose && e.Ev != EvPoll && e.Ev != EvTimer && e.Ev != EvConnect && e.Ev != EvClose:
 		c.fail(rEV3, cs.id, "connection "+itoa(cs.id)+"'s first event other than POLL and TIMER is "+e.Ev.String()+", not CONNECT or CLOSE")
@@ -86,7 +86,7 @@ func (c *Checker) connectFirst(cs *connState, e *Event) {
 func (c *Checker) established(cs *connState) {
 	switch {
 	case cs.role == RoleInbound:
-		if c.eval(rEV5) && cs.accepts == 0 {
+		if c.eval(rEV5) && !cs.accepted {
 			c.fail(rEV5, cs.id, "RECV on connection "+itoa(cs.id)+" before its ACCEPT")
 		}
 	case cs.byConnect:

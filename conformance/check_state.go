@@ -28,56 +28,100 @@ const (
 )
 
 // connState is what the checker keeps about one open connection.
+//
+// Its fields are grouped by how often they are used: the first groups
+// (up to grammarState) are read or written at almost every call, and kept
+// together in as few cache lines as possible, since a trace usually
+// visits every other open connection between two calls of one (a poll
+// serves them all), so each line the common path touches is likely a
+// cache miss. The groups after it serve rarer events.
 type connState struct {
-	id        int64
-	m         *mgrState
-	role      Role
-	origin    Origin
-	udp       bool
-	mgrID     int64
-	listener  int64
-	hasLis    bool
+	id     int64
+	m      *mgrState
+	mgrID  int64
+	events int64
+	role   Role
+	origin Origin
+	udp    bool
+
 	byConnect bool // outbound, made by connect: it gets CONNECT
-	events    int64
-	firstPoll int64
 	closed    bool
+	hasLis    bool
 
-	grammarState
 	turnState
-	listenerState
-	bufState
-	flagState
-	timerState
-	streamState
-}
+	afterState
+	grammarState
 
-type grammarState struct {
-	accepts, connects int
-	connected         bool
-	connectFailed     bool
-	connectOrClose    bool // an outbound connection has had its first event other than POLL/TIMER
-	mustClose         bool // EV-6: a failed CONNECT left CLOSE_IMMEDIATELY set
-	everPolled        bool
-	resolving         bool // outside the list: the resolver's path (D-CONNECT-6)
+	listener  int64
+	firstPoll int64
+	faultMark int64 // the fault count at its first event (0: accepted, it may have met one before); CL-2 trusts SEND_AND_CLOSE only without a fault since
+
+	bufState
+	listenerState
+	streamState
 }
 
 // turnState follows the connection through the current poll.
 type turnState struct {
-	hadTurn     bool  // served in an earlier poll (not new since the previous poll)
-	rank        int   // orders the list as of the previous poll (compared only within it)
-	created     int64 // creation serial (ACCEPT order), 0 when unknown
-	createdPoll int64 // poll of its ACCEPT
-	pollIdx     int64 // the poll the fields below are about
-	turnPoll    int64 // the last poll in which it had a turn
+	hadTurn     bool // served in an earlier poll (not new since the previous poll)
 	stage       uint8
 	lastOwn     Ev
 	sawPoll     bool
 	sawTimer    bool
-	recvsInPoll int
-	recvStart   int64 // recv_mbuf.len when the poll began
+	sawRecv     bool // outbound UDP: a datagram read in this poll (UDP-3a)
 	recvStartOK bool
-	timerStart  float64 // the timer armed when its turn began
 	timerOK     bool
+	rank        int     // orders the list as of the previous poll (compared only within it)
+	created     int64   // creation serial (ACCEPT order), 0 when unknown
+	createdPoll int64   // poll of its ACCEPT
+	pollIdx     int64   // the poll the fields below are about
+	turnPoll    int64   // the last poll in which it had a turn
+	timerStart  float64 // the timer armed when its turn began
+	recvStart   int64   // recv_mbuf.len when the poll began
+}
+
+// afterState is what the previous call left (the *_after fields), with
+// what the checker needs to judge the next call's entry against it.
+type afterState struct {
+	recvAfter, sendAfter int64
+	timerAfter           float64
+	flagsAfter           uint32
+	coreFlags            uint32 // core-owned bits at the previous entry
+	recvKnown, sendKnown bool
+	timerKnown           bool
+	afterKnown           bool // flagsAfter is known
+	coreKnown            bool
+	handlerCI            bool // CLOSE_IMMEDIATELY, set by the connection's own handler, still set
+	handlerSAC           bool // the same for SEND_AND_CLOSE
+	lastError            bool // the last event was a failed CONNECT or SEND
+	udpRecvPrev          bool // the previous event was a RECV (outbound UDP empties after it)
+	sumsOK               bool // sumRemoved and sumQueued are complete (BUF-6)
+	sumRemoved           int64
+	sumQueued            int64
+}
+
+type grammarState struct {
+	accepted       bool // it has had its ACCEPT
+	hadConnect     bool // it has had its CONNECT
+	connected      bool
+	connectFailed  bool
+	connectOrClose bool // an outbound connection has had its first event other than POLL/TIMER
+	mustClose      bool // EV-6: a failed CONNECT left CLOSE_IMMEDIATELY set
+	everPolled     bool
+	resolving      bool // outside the list: the resolver's path (D-CONNECT-6)
+}
+
+// bufState holds the rest of the buffer rules' state: BUF-6's totals, and
+// the read sizes BUF-8 allows.
+type bufState struct {
+	bufFailed   bool // a per-call buffer rule failed (BUF-6 does not judge again)
+	sumsMissing string
+	sumRecv     int64
+	sumSend     int64
+	initialSend int64
+	recvSize    int64 // recv_mbuf's capacity as 6.18 leaves it: trimmed to recv_len at each RECV (A13), never shrunk by removes (A10)
+	readChunk   int64 // the read size 6.18's read loop has reached in poll readPoll (mg_do_recv reuses it)
+	readPoll    int64
 }
 
 // listenerState is kept on listeners: accepts and datagrams per poll.
@@ -88,37 +132,6 @@ type listenerState struct {
 	dgRecv     bool
 	children   map[string]int64 // UDP: live children by peer address
 	childAddr  string           // on a UDP child: its key in its listener's children
-}
-
-type bufState struct {
-	recvAfter, sendAfter int64
-	recvKnown, sendKnown bool
-	udpRecvPrev          bool // the previous event was a RECV (outbound UDP empties after it)
-	bufFailed            bool // a per-call buffer rule failed (BUF-6 does not judge again)
-	sumsOK               bool
-	sumsMissing          string
-	sumRecv, sumRemoved  int64
-	sumSend, sumQueued   int64
-	initialSend          int64
-}
-
-type flagState struct {
-	flagsAfter uint32
-	afterKnown bool
-	coreFlags  uint32 // core-owned bits at the previous entry
-	coreKnown  bool
-	handlerCI  bool // CLOSE_IMMEDIATELY, set by the connection's own handler, still set
-	handlerSAC bool // the same for SEND_AND_CLOSE
-	lastError  bool // the last event was a failed CONNECT or SEND
-	faultMark  int64
-	recvSize   int64 // recv_mbuf's capacity as 6.18 leaves it: trimmed to recv_len at each RECV (A13), never shrunk by removes (A10)
-	readChunk  int64 // the read size 6.18's read loop has reached in poll readPoll (mg_do_recv reuses it)
-	readPoll   int64
-}
-
-type timerState struct {
-	timerAfter float64
-	timerKnown bool
 }
 
 type streamState struct {
@@ -248,7 +261,7 @@ func madeByConnect(cs *connState, e *Event) bool {
 func (c *Checker) remember(cs *connState, e *Event) {
 	switch e.Ev {
 	case EvAccept:
-		cs.accepts++
+		cs.accepted = true
 	case EvPoll:
 		cs.everPolled, cs.resolving = true, false
 	case EvConnect:
@@ -299,7 +312,7 @@ func (c *Checker) remember(cs *connState, e *Event) {
 }
 
 func (c *Checker) rememberConnect(cs *connState, e *Event) {
-	cs.connects++
+	cs.hadConnect = true
 	cs.connected, cs.connectFailed = e.DataInt == 0, e.DataInt != 0
 	if cs.connectFailed {
 		c.failedConnect(cs, e)
