@@ -94,11 +94,7 @@ func (c *Checker) freeClose(m *mgrState, cs *connState) {
 // fired (TM-3, lostTimers).
 func (c *Checker) endPoll(m *mgrState, complete bool) {
 	if complete {
-		for _, cs := range m.conns {
-			if !cs.closed && c.eval(rEV7) && (cs.turnPoll != m.poll || !cs.sawPoll) {
-				c.failAt(rEV7, cs.id, m.lastIdx, "connection "+itoa(cs.id)+" got no POLL in poll "+itoa(m.poll)+": every open connection gets POLL in each poll")
-			}
-		}
+		c.everyonePolled(m)
 		for _, cs := range m.turns {
 			if !cs.closed && !cs.sawPoll && cs.firstPoll == m.poll && c.eval(rEV8) {
 				c.failAt(rEV8, cs.id, m.lastIdx, "connection "+itoa(cs.id)+"'s turn in poll "+itoa(m.poll)+" has no POLL")
@@ -108,6 +104,25 @@ func (c *Checker) endPoll(m *mgrState, complete bool) {
 	}
 	c.rebuild(m)
 	m.inPoll = false
+}
+
+// everyonePolled: EV-7 at a poll's end, for each connection of the list
+// still open. The evaluations are counted once for the whole list.
+func (c *Checker) everyonePolled(m *mgrState) {
+	if !c.on(rEV7) {
+		return
+	}
+	open := int64(0)
+	for _, cs := range m.conns {
+		if cs.closed {
+			continue
+		}
+		open++
+		if cs.turnPoll != m.poll || !cs.sawPoll {
+			c.failAt(rEV7, cs.id, m.lastIdx, "connection "+itoa(cs.id)+" got no POLL in poll "+itoa(m.poll)+": every open connection gets POLL in each poll")
+		}
+	}
+	c.evalN(rEV7, open)
 }
 
 // missedPolls: polls that left no line while connections were open.

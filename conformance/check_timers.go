@@ -53,20 +53,31 @@ func (c *Checker) firedAsArmed(cs *connState, d float64) {
 }
 
 // lostTimers: TM-3 at a poll's end, for every connection that had a turn
-// without closing.
+// without closing and without TIMER. The evaluations are counted once for
+// the whole poll.
 func (c *Checker) lostTimers(m *mgrState) {
+	if !c.on(rTM3) {
+		return
+	}
 	lower, ok := c.nowLower(m)
+	evals := int64(0)
 	for _, cs := range m.turns {
-		if cs.closed || cs.sawTimer {
-			continue
-		}
 		switch {
+		case cs.closed || cs.sawTimer:
 		case !cs.timerOK:
 			c.skip(rTM3, "timer")
 		case !ok:
 			c.skip(rTM3, "poll")
-		case c.eval(rTM3) && cs.timerStart > 0 && cs.timerStart <= lower:
-			c.failAt(rTM3, cs.id, m.lastIdx, "connection "+itoa(cs.id)+"'s timer, armed for "+ftoa(cs.timerStart)+", was due in poll "+itoa(m.poll)+" (its clock was at least "+ftoa(lower)+") but did not fire")
+		default:
+			evals++
+			if cs.timerStart > 0 && cs.timerStart <= lower {
+				c.timerLost(m, cs, lower)
+			}
 		}
 	}
+	c.evalN(rTM3, evals)
+}
+
+func (c *Checker) timerLost(m *mgrState, cs *connState, lower float64) {
+	c.failAt(rTM3, cs.id, m.lastIdx, "connection "+itoa(cs.id)+"'s timer, armed for "+ftoa(cs.timerStart)+", was due in poll "+itoa(m.poll)+" (its clock was at least "+ftoa(lower)+") but did not fire")
 }
