@@ -88,6 +88,7 @@ type Checker struct {
 	mgrs      map[int64]*mgrState
 	mgrList   []*mgrState
 	streams   map[int64]*stream
+	unclaimed unclaimedStreams // closed senders' streams no receiver has claimed yet
 
 	ring       ring
 	violations []Violation

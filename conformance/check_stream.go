@@ -6,6 +6,20 @@ import "strconv"
 // order, none twice, checked through the running digests the kit writes
 // (tx_bytes/tx_sum on SEND, rx_bytes/rx_sum on RECV, peer).
 
+// What BUF-7 keeps is bounded, so that the checker's memory follows the
+// open connections even when a stream's receiver is not in the trace (a
+// trace of one side, or one without peer fields): nothing then reads the
+// marks, and nothing says that nothing ever will.
+const (
+	// maxMarks is the most marks a stream keeps; a receiver further
+	// behind its sender is compared at fewer counts (the oldest marks go).
+	maxMarks = 1 << 12
+	// maxUnclaimed is the most closed senders' streams kept for a receiver
+	// that has not read from them yet. The oldest is forgotten, and a
+	// receiver that reads from it later is not judged by BUF-7.
+	maxUnclaimed = 1 << 10
+)
+
 // stream is what one sender has written: its total and the digests at the
 // counts it recorded that its peer has not read past yet.
 type stream struct {
@@ -14,17 +28,50 @@ type stream struct {
 	head           int
 	senderClosed   bool
 	receiverClosed bool
+	claimed        bool // a receiver has read from it, or its sender named its peer
 }
 
 type mark struct{ at, sum uint64 }
 
 func (s *stream) push(at, sum uint64) {
+	if len(s.marks)-s.head >= maxMarks {
+		s.head++
+	}
 	if s.head > 32 && 2*s.head > len(s.marks) {
 		n := copy(s.marks, s.marks[s.head:])
 		s.marks, s.head = s.marks[:n], 0
 	}
 	s.marks = append(s.marks, mark{at, sum})
 	s.sent = at
+}
+
+// unclaimedStreams is a FIFO of the ids of closed senders whose streams
+// no receiver has claimed, at most maxUnclaimed long, and the set of the
+// ids it forgot.
+type unclaimedStreams struct {
+	ids       []int64
+	head      int
+	forgotten idSet
+}
+
+// park queues a closed sender's unclaimed stream, forgetting the oldest
+// one (unless claimed since) when the queue is full.
+func (c *Checker) park(id int64) {
+	u := &c.unclaimed
+	u.ids = append(u.ids, id)
+	if len(u.ids)-u.head <= maxUnclaimed {
+		return
+	}
+	old := u.ids[u.head]
+	u.head++
+	if u.head > 64 && 2*u.head > len(u.ids) {
+		n := copy(u.ids, u.ids[u.head:])
+		u.ids, u.head = u.ids[:n], 0
+	}
+	if st := c.streams[old]; st != nil && !st.claimed {
+		delete(c.streams, old)
+		u.forgotten.add(old)
+	}
 }
 
 // sumAt returns the digest the sender recorded at count at, if it did;
@@ -97,13 +144,13 @@ func (c *Checker) streamRecv(cs *connState, e *Event) {
 
 // sameBytes compares what cs received with what its peer sent.
 func (c *Checker) sameBytes(cs *connState, e *Event) {
-	if !c.eval(rBUF7) {
+	st := c.streams[cs.peer]
+	if st == nil && c.unclaimed.forgotten.has(cs.peer) || !c.eval(rBUF7) {
 		return
 	}
-	st := c.streams[cs.peer]
 	var sent uint64
 	if st != nil {
-		sent = st.sent
+		sent, st.claimed = st.sent, true
 	}
 	if e.RxBytes > sent {
 		c.fail(rBUF7, cs.id, "connection "+itoa(cs.id)+" has received "+utoa(e.RxBytes)+" bytes, but its peer "+itoa(cs.peer)+" has sent only "+utoa(sent))
@@ -117,12 +164,16 @@ func (c *Checker) sameBytes(cs *connState, e *Event) {
 	}
 }
 
-// closeStreams forgets streams both of whose ends are closed.
+// closeStreams forgets streams both of whose ends are closed, and parks
+// those no receiver has claimed (see maxUnclaimed).
 func (c *Checker) closeStreams(cs *connState) {
 	if st := c.streams[cs.id]; st != nil {
 		st.senderClosed = true
-		if st.receiverClosed || cs.hasPeer && c.closed.has(cs.peer) {
+		switch {
+		case st.receiverClosed || cs.hasPeer && c.closed.has(cs.peer):
 			delete(c.streams, cs.id)
+		case !st.claimed && !cs.hasPeer:
+			c.park(cs.id)
 		}
 	}
 	if !cs.hasPeer {

@@ -523,6 +523,8 @@ type synth struct {
 	t    float64 // time of the last call
 	now  float64 // the poll's clock
 	poll int64
+
+	digests bool // SEND and RECV carry tx/rx counts and digests (no peer)
 }
 
 func (g *synth) ev(conn int64, role Role, ev Ev, data int64, f func(e *Event)) {
@@ -550,11 +552,26 @@ func (g *synth) ev(conn int64, role Role, ev Ev, data int64, f func(e *Event)) {
 		e.DataInt = int64(math.Floor(g.now))
 		e.DataFloat = float64(e.DataInt)
 	}
+	if g.digests {
+		g.digest(&e)
+	}
 	if f != nil {
 		f(&e)
 	}
 	g.buf = AppendEvent(g.buf, &e)
 	g.buf = append(g.buf, '\n')
+}
+
+// digest adds the stream fields of a connection's first (and only) SEND
+// or RECV of the 6-byte message.
+func (g *synth) digest(e *Event) {
+	sum := StreamSum(StreamSumInit, []byte("hello\n"))
+	switch e.Ev {
+	case EvSend:
+		e.Has, e.TxBytes, e.TxSum = e.Has|HasTx, 6, sum
+	case EvRecv:
+		e.Has, e.RxBytes, e.RxSum = e.Has|HasRx, 6, sum
+	}
 }
 
 func (g *synth) nextPoll() { g.poll++; g.t += 0.001; g.now = g.t }
@@ -606,6 +623,52 @@ func (g *synth) free() {
 		e.Has &^= HasPoll
 		e.Flags, e.FlagsAfter = fListening|fCloseImmediately, fListening|fCloseImmediately
 	})
+}
+
+// Memory follows the open connections when streams carry digests but no
+// peer fields (a trace of one side): every closed sender's stream waits
+// for a receiver that never comes, and only the newest maxUnclaimed are
+// kept.
+func TestMemoryFollowsOpenConnectionsWithoutPeers(t *testing.T) {
+	g := synth{t: 1000, digests: true}
+	g.header()
+	for i := 0; i < 3000; i++ {
+		g.session(int64(2 + 2*i))
+	}
+	g.free()
+	c := NewChecker(CheckOptions{Profile: ProfileM618})
+	for i, l := range bytes.Split(g.buf, []byte("\n")) {
+		c.AddLine(l, i+1)
+	}
+	marks := 0
+	for _, st := range c.streams {
+		marks += len(st.marks)
+	}
+	if len(c.streams) > maxUnclaimed || marks > maxUnclaimed || len(c.unclaimed.forgotten.iv) > 2 {
+		t.Errorf("kept %d streams with %d marks, %d forgotten intervals, after 6000 connections",
+			len(c.streams), marks, len(c.unclaimed.forgotten.iv))
+	}
+	if r := c.Finish(); !r.OK() || r.Conns != 6001 {
+		t.Errorf("conns %d\n%s", r.Conns, reportText(r))
+	}
+}
+
+// A stream's marks are bounded: a receiver far behind its sender is
+// compared at the counts still kept, and a wrong byte there still fails.
+func TestStreamMarksBounded(t *testing.T) {
+	var st stream
+	for i := uint64(1); i <= 3*maxMarks; i++ {
+		st.push(i, i*7)
+	}
+	if n := len(st.marks) - st.head; n != maxMarks {
+		t.Fatalf("%d marks kept, want %d", n, maxMarks)
+	}
+	if _, ok := st.sumAt(10); ok {
+		t.Fatal("an old mark is still there")
+	}
+	if sum, ok := st.sumAt(3*maxMarks - 5); !ok || sum != (3*maxMarks-5)*7 {
+		t.Fatalf("sumAt(recent) = %d, %v", sum, ok)
+	}
 }
 
 // BenchmarkCheckLive measures the checker alone, as a live run feeds it:
