@@ -18,13 +18,17 @@
 //
 // # Processes
 //
-// [World.Go] starts a simulated process on its own goroutine, but the
-// goroutines pass a baton: exactly one process (or the main pseudo-process,
-// the caller of [World.Run]) runs at any moment, and a process gives up the
-// baton only by parking ([Proc.Park], [Proc.Sleep]). So goroutine timing
-// never matters. A process that panics stops the world and the panic comes
-// back from Run as a [*PanicError]; a world that never lets time advance is
-// stopped by [Options.MaxSteps].
+// [World.Go] starts a simulated process as a coroutine (iter.Pull): exactly
+// one process (or the main pseudo-process, the caller of [World.Run]) runs
+// at any moment, and a process gives up the baton only by parking
+// ([Proc.Park], [Proc.Sleep]). The caller of Run resumes the processes one
+// after another on its own thread, so goroutine timing never matters and a
+// hand-over wakes no other thread. A process that panics stops the world
+// and the panic comes back from Run as a [*PanicError]; a world that never
+// lets time advance is stopped by [Options.MaxSteps]. A process that calls
+// runtime.Goexit (t.FailNow) also ends the goroutine that called Run,
+// unless an abort channel is set ([World.SetAbort]), in which case the
+// world goes on without it.
 //
 // # Randomness
 //

@@ -401,3 +401,43 @@ func BenchmarkActions(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+// A process that calls runtime.Goexit (as t.FailNow does) ends there; with
+// an abort channel set, the world goes on without it.
+func TestGoexitInProcessWithAbort(t *testing.T) {
+	w := sim.New(sim.Options{})
+	w.SetAbort(make(chan struct{}))
+	defer w.Close()
+	stayed := false
+	quitter := w.Go("quitter", func(p *sim.Proc) {
+		p.Sleep(time.Second)
+		runtime.Goexit()
+	})
+	w.Go("stayer", func(p *sim.Proc) {
+		p.Sleep(2 * time.Second)
+		stayed = true
+	})
+	if err := w.Run(sim.Never); err != nil {
+		t.Fatal(err)
+	}
+	if !quitter.Done() || !stayed || w.Now() != sim.Time(2*time.Second) {
+		t.Fatalf("quitter done %v, stayer ran %v, now %v", quitter.Done(), stayed, w.Now())
+	}
+}
+
+// Without an abort channel the caller of Run resumes the processes on its
+// own goroutine, so a process's Goexit ends that goroutine too.
+func TestGoexitInProcessEndsTheRunner(t *testing.T) {
+	w := sim.New(sim.Options{})
+	w.Go("quitter", func(p *sim.Proc) { runtime.Goexit() })
+	returned := make(chan bool)
+	go func() {
+		ok := false
+		defer func() { returned <- ok }()
+		w.Run(sim.Never)
+		ok = true
+	}()
+	if <-returned {
+		t.Fatal("Run returned: the process's Goexit should have ended its caller")
+	}
+}

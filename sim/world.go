@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"runtime"
 	"runtime/debug"
@@ -68,6 +69,8 @@ type World struct {
 	steps   uint64
 	abort   <-chan struct{}
 	aborted atomic.Bool
+	handoff *Proc      // the process a parking process handed the baton to
+	driver  chan *Proc // with an abort channel: the goroutine that runs processes
 }
 
 // New returns a world at opts.Start with no processes and nothing scheduled.
@@ -147,8 +150,9 @@ func (w *World) newEntry(t Time, a Action, p *Proc) *entry {
 // SetAbort installs a channel that, once closed, makes a waiting
 // [World.Run] give up with [ErrAborted]. It exists for watchdogs that live
 // outside the simulated world (a wall-clock limit on a handler that never
-// returns); nothing inside the world uses it. After an abort the world must
-// not be used again.
+// returns); nothing inside the world uses it. With it set, the processes
+// run on a goroutine of the world's own while the caller of Run waits. After
+// an abort the world must not be used again.
 func (w *World) SetAbort(ch <-chan struct{}) { w.abort = ch }
 
 // Run advances the world until virtual time until: it runs every action and
@@ -204,10 +208,10 @@ func (w *World) Procs() []*Proc { return w.procs }
 //
 // A panic in fn stops the world: [World.Run] returns a [*PanicError].
 func (w *World) Go(name string, fn func(p *Proc)) *Proc {
-	p := &Proc{w: w, name: name, id: len(w.procs), wake: make(chan struct{}, 1)}
+	p := &Proc{w: w, name: name, id: len(w.procs), fn: fn}
 	w.procs = append(w.procs, p)
 	p.pending = w.schedule(w.now, nil, p)
-	go p.main(fn)
+	p.resume, p.stop = iter.Pull(p.body)
 	return p
 }
 
@@ -225,11 +229,74 @@ func (w *World) Close() {
 			continue
 		}
 		p.killed = true
-		p.wake <- struct{}{}
-		<-w.ext.wake
+		if p.started {
+			p.end()
+		} else {
+			p.stop() // runs its body, which sees it killed and returns
+		}
+	}
+	if w.driver != nil {
+		close(w.driver)
+		w.driver = nil
 	}
 	w.current = w.ext
 	w.closing = false
+}
+
+// drive resumes processes, next first, each until it parks and hands the
+// baton on or ends, until the baton comes back to the main pseudo-process.
+// Processes are coroutines (iter.Pull): a hand-over is a switch on the
+// driving thread, with no wake-up of another thread.
+func (w *World) drive(next *Proc) {
+	for next != w.ext {
+		w.handoff = nil
+		next.started = true
+		next.resume()
+		if next.exiting {
+			next.end()
+		}
+		if next = w.handoff; next == nil { // it ended: the baton passes on
+			next = w.nextProc()
+			w.current = next
+		}
+	}
+}
+
+// startDriver starts the goroutine that drives the processes while the
+// main pseudo-process waits with an eye on the abort channel.
+func (w *World) startDriver() {
+	if w.driver != nil {
+		return
+	}
+	w.driver = make(chan *Proc)
+	go w.driverLoop(w.driver, nil)
+}
+
+// driverLoop drives the processes each time the main pseudo-process hands
+// it the baton, first carrying on with cont if set. A process that calls
+// runtime.Goexit (t.FailNow, say) ends the goroutine that resumed it:
+// this one, which then carries on in a new one, as the process ended.
+func (w *World) driverLoop(driver <-chan *Proc, cont *Proc) {
+	done := false
+	defer func() {
+		if r := recover(); r != nil {
+			panic(r)
+		}
+		if !done && !w.aborted.Load() {
+			next := w.nextProc()
+			w.current = next
+			go w.driverLoop(driver, next)
+		}
+	}()
+	if cont != nil {
+		w.drive(cont)
+		w.ext.wake <- struct{}{}
+	}
+	for next := range driver {
+		w.drive(next)
+		w.ext.wake <- struct{}{}
+	}
+	done = true
 }
 
 // nextProc runs due actions until some process must resume, and returns
@@ -306,7 +373,7 @@ func (e *PanicError) Error() string {
 // [World.SetAbort] was closed while the world ran.
 var ErrAborted = errors.New("sim: run aborted from outside the simulation (a process did not yield)")
 
-// Proc is a simulated process: a goroutine that runs only when the world's
+// Proc is a simulated process: a coroutine that runs only when the world's
 // scheduler hands it the baton, so exactly one process (or the main
 // pseudo-process) runs at any moment. Processes block by parking on virtual
 // time ([Proc.Park], [Proc.Sleep]); while all are parked the world jumps
@@ -315,13 +382,21 @@ type Proc struct {
 	w       *World
 	name    string
 	id      int
-	wake    chan struct{}
-	pending *entry // scheduled resumption, if any
+	wake    chan struct{} // the main pseudo-process: the driver gives the baton back
+	pending *entry        // scheduled resumption, if any
 	parked  bool
 	woken   bool // set by Unpark while parked
 	killed  bool
 	dead    bool
 	ext     bool
+
+	fn        func(*Proc)
+	started   bool
+	resume    func() (struct{}, bool) // runs the coroutine until it parks or ends
+	stop      func()
+	yield     func(struct{}) bool // inside the coroutine: back to the driver
+	exiting   bool                // it asked the driver to end it (see exit)
+	finishing bool                // it is being ended (see end)
 }
 
 // Name returns the name given to [World.Go] ("main" for the main
@@ -337,8 +412,9 @@ func (p *Proc) Done() bool { return p.dead }
 // Killed reports whether [Proc.Kill] was called on p.
 func (p *Proc) Killed() bool { return p.killed }
 
-func (p *Proc) main(fn func(*Proc)) {
-	<-p.wake
+// body is the process's coroutine: fn, with finish deferred.
+func (p *Proc) body(yield func(struct{}) bool) {
+	p.yield = yield
 	w := p.w
 	if w.aborted.Load() {
 		return
@@ -346,7 +422,7 @@ func (p *Proc) main(fn func(*Proc)) {
 	w.current = p
 	defer p.finish()
 	if !p.killed {
-		fn(p)
+		p.fn(p)
 	}
 }
 
@@ -369,12 +445,29 @@ func (p *Proc) finish() {
 		w.q.cancel(p.pending)
 		p.pending = nil
 	}
-	if w.aborted.Load() {
-		return
+}
+
+// exit ends the process where it is, running its deferred calls, as
+// runtime.Goexit does. A Goexit inside a coroutine would also end the
+// goroutine that resumed it (the driver), so the process first asks the
+// driver to resume it from a goroutine of its own (see end).
+func (p *Proc) exit() {
+	if !p.finishing {
+		p.exiting = true
+		p.yield(struct{}{})
 	}
-	next := w.nextProc()
-	w.current = next
-	next.wake <- struct{}{}
+	runtime.Goexit()
+}
+
+// end resumes an ending process from a goroutine that takes its Goexit.
+func (p *Proc) end() {
+	p.exiting, p.finishing = false, true
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.resume()
+	}()
+	<-done
 }
 
 // Park blocks p until another party calls [Proc.Unpark] or until deadline
@@ -393,7 +486,7 @@ func (p *Proc) Park(deadline Time) bool {
 		panic("sim: Park called by a party other than the process itself")
 	}
 	if p.killed {
-		runtime.Goexit()
+		p.exit()
 	}
 	if deadline != Never {
 		p.pending = w.schedule(deadline, nil, p)
@@ -417,7 +510,7 @@ func (p *Proc) Park(deadline Time) bool {
 	p.parked = false
 	p.cancelPending()
 	if p.killed {
-		runtime.Goexit()
+		p.exit()
 	}
 	return p.woken
 }
@@ -482,19 +575,33 @@ func (p *Proc) block() error {
 	if next == p {
 		return nil
 	}
-	next.wake <- struct{}{}
-	if p.ext && w.abort != nil {
-		select {
-		case <-p.wake:
-		case <-w.abort:
-			w.aborted.Store(true)
-			return ErrAborted
-		}
-	} else {
-		<-p.wake
+	if p.ext {
+		return p.blockExt(next)
 	}
+	w.handoff = next
+	p.yield(struct{}{})
 	if w.aborted.Load() {
-		runtime.Goexit()
+		runtime.Goexit() // resumed by the driver of a run given up: it ends too
 	}
 	return nil
+}
+
+// blockExt is block for the main pseudo-process: it drives the processes
+// itself, or, when an abort channel is set, has the driver goroutine do it
+// and waits for the baton or the abort.
+func (p *Proc) blockExt(next *Proc) error {
+	w := p.w
+	if w.abort == nil {
+		w.drive(next)
+		return nil
+	}
+	w.startDriver()
+	w.driver <- next
+	select {
+	case <-p.wake:
+		return nil
+	case <-w.abort:
+		w.aborted.Store(true)
+		return ErrAborted
+	}
 }
