@@ -69,6 +69,12 @@ type queue struct {
 	dead  int // cancelled entries still in storage
 	live  int // queued entries not cancelled
 	free  []*entry
+
+	// later is where the first entry outside the now list is (a lane, the
+	// heap or none), cached while laterOK: most steps pop the now list,
+	// whose head is then compared with it alone.
+	later   int
+	laterOK bool
 }
 
 // lane is a FIFO of slots in key order; its part still queued starts at
@@ -127,16 +133,49 @@ const (
 
 // first returns where the first entry is, cancelled or not.
 func (q *queue) first() int {
+	src := q.laterFirst()
+	if l := &q.lanes[0]; l.len() > 0 && (src == fromNone || l.first().before(q.headSlot(src))) {
+		return 0
+	}
+	return src
+}
+
+// laterFirst returns where the first entry outside the now list is.
+func (q *queue) laterFirst() int {
+	if !q.laterOK {
+		q.later, q.laterOK = q.scanLater(), true
+	}
+	return q.later
+}
+
+// scanLater looks at the heap's top and every lane's head but the now
+// list's.
+func (q *queue) scanLater() int {
 	src, key := fromNone, (*slot)(nil)
 	if len(q.items) > 0 {
 		src, key = fromHeap, &q.items[0]
 	}
-	for i := range q.lanes {
+	for i := 1; i < lanes; i++ {
 		if l := &q.lanes[i]; l.len() > 0 && (key == nil || l.first().before(key)) {
 			src, key = i, l.first()
 		}
 	}
 	return src
+}
+
+// noteHead keeps the cache of laterFirst when s became the head of src.
+func (q *queue) noteHead(src int, s *slot) {
+	if q.laterOK && (q.later == fromNone || s.before(q.headSlot(q.later))) {
+		q.later = src
+	}
+}
+
+// headSlot returns the slot at the head of src.
+func (q *queue) headSlot(src int) *slot {
+	if src == fromHeap {
+		return &q.items[0]
+	}
+	return q.lanes[src].first()
 }
 
 // firstLive returns where the first entry is, after freeing the
@@ -162,6 +201,9 @@ func (q *queue) head(src int) *entry {
 
 // take removes the entry at the head of src.
 func (q *queue) take(src int) *entry {
+	if src != 0 {
+		q.laterOK = false
+	}
 	if src == fromHeap {
 		return q.takeHeap()
 	}
@@ -199,11 +241,18 @@ func (q *queue) push(e *entry) {
 	q.live++
 	s := slot{at: e.at, seq: e.seq, e: e}
 	if i := q.laneFor(&s); i > 0 {
-		q.lanes[i].s = append(q.lanes[i].s, s)
+		l := &q.lanes[i]
+		l.s = append(l.s, s)
+		if l.len() == 1 {
+			q.noteHead(i, l.first())
+		}
 		return
 	}
 	q.items = append(q.items, slot{})
 	q.up(len(q.items)-1, s)
+	if q.items[0].e == e {
+		q.noteHead(fromHeap, &q.items[0])
+	}
 }
 
 // laneFor returns the lane (not the now list) whose last key is the
@@ -274,6 +323,7 @@ func (q *queue) takeHeap() *entry {
 
 // compact frees every cancelled entry, rebuilding the heap from the rest.
 func (q *queue) compact() {
+	q.laterOK = false
 	live := q.items[:0]
 	for _, s := range q.items {
 		if s.e.state == entryCancelled {
