@@ -205,8 +205,16 @@ func TestKillStopsAParkedProcessAndRunsItsDefers(t *testing.T) {
 }
 
 func TestCloseReleasesGoroutines(t *testing.T) {
+	t.Run("driven by Run's caller", func(t *testing.T) { checkCloseReleases(t, false) })
+	t.Run("driven by the world's goroutine (abort channel set)", func(t *testing.T) { checkCloseReleases(t, true) })
+}
+
+func checkCloseReleases(t *testing.T, withAbort bool) {
 	before := runtime.NumGoroutine()
 	w := sim.New(sim.Options{})
+	if withAbort {
+		w.SetAbort(make(chan struct{}))
+	}
 	for i := 0; i < 50; i++ {
 		w.Go("parked", func(p *sim.Proc) { p.Park(sim.Never) })
 	}
