@@ -28,6 +28,14 @@ func echoServer() conformance.Handler {
 // returns its JSONL trace: the trace of a real run, not a synthetic one.
 func echoRunTrace(b testing.TB, clients, size int) []byte {
 	var trace bytes.Buffer
+	runEchoWorkload(b, clients, size, &trace)
+	return trace.Bytes()
+}
+
+// runEchoWorkload runs that echo workload through the conformance kit: the
+// tracer and the checker follow the run live, and the trace goes to trace
+// if it is not nil.
+func runEchoWorkload(b testing.TB, clients, size int, trace io.Writer) {
 	w := conformance.Workload{Seed: 1, Net: conformance.WorkloadNet{Latency: 100 * time.Microsecond, Jitter: 50 * time.Microsecond, MinSegment: 500, MaxSegment: 1460}}
 	chunk := bytes.Repeat([]byte("0123456789abcdef"), 256)
 	for i := 0; i < clients; i++ {
@@ -37,11 +45,22 @@ func echoRunTrace(b testing.TB, clients, size int) []byte {
 		}
 		w.Clients = append(w.Clients, conformance.WorkloadClient{Start: time.Duration(i) * time.Millisecond, Steps: steps})
 	}
-	out := conformance.RunWorkload(conformance.Target{Impl: adapter.New(), Server: echoServer, Rules: conformance.ProfileM618, Trace: &trace}, w)
+	out := conformance.RunWorkload(conformance.Target{Impl: adapter.New(), Server: echoServer, Rules: conformance.ProfileM618, Trace: trace}, w)
 	if !out.Result.OK() {
 		b.Fatalf("the echo run failed: %v", out.Result.Failures)
 	}
-	return trace.Bytes()
+}
+
+// BenchmarkCheckInRun runs the echo workload of BenchmarkCheckRun through
+// the conformance kit, the checker following the run as it goes (no trace
+// is written). The checker's speed inside a live run is its share of a CPU
+// profile: with -cpuprofile, the cumulative time of
+// conformance.(*Checker).Add per iteration, against the about 200,000
+// events of one run (BENCHMARKS.md).
+func BenchmarkCheckInRun(b *testing.B) {
+	for b.Loop() {
+		runEchoWorkload(b, 100, 64<<10, nil)
+	}
 }
 
 // readEvents parses a whole trace into memory.
