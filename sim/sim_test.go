@@ -223,8 +223,11 @@ func checkCloseReleases(t *testing.T, withAbort bool) {
 		t.Fatal(err)
 	}
 	w.Close()
-	for i := 0; i < 100 && runtime.NumGoroutine() > before; i++ {
-		runtime.Gosched()
+	// A goroutine that Close ended may still be on its way out on another
+	// thread, which a loaded machine can hold up: wait for it (this bounds
+	// a wait, it does not time anything).
+	for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > before && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
 	}
 	if n := runtime.NumGoroutine(); n > before {
 		t.Fatalf("%d goroutines left behind", n-before)

@@ -236,7 +236,7 @@ func (w *World) Close() {
 		}
 	}
 	if w.driver != nil {
-		close(w.driver)
+		w.driver <- nil // taken by the driver, which then returns
 		w.driver = nil
 	}
 	w.current = w.ext
@@ -293,6 +293,9 @@ func (w *World) driverLoop(driver <-chan *Proc, cont *Proc) {
 		w.ext.wake <- struct{}{}
 	}
 	for next := range driver {
+		if next == nil { // Close
+			break
+		}
 		w.drive(next)
 		w.ext.wake <- struct{}{}
 	}
