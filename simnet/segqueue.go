@@ -165,10 +165,11 @@ func (q *sendQueue) drop() {
 	q.sent = 0
 }
 
-// spareArrays are a network's payload arrays free for packets and receive
-// buffers. New ones come from the pool of getBuf, and
-// once the network is gone (unreachable) the spares go back to it, so that
-// the next network does not allocate its arrays afresh.
+// spareArrays are a network's payload arrays free for packets and socket
+// buffers, at most maxSpare of them; new ones come from getBuf's pool, and
+// the rest go back to it. Once the network is gone (unreachable) the
+// spares go back too, so that the next network does not allocate its
+// arrays afresh.
 type spareArrays struct {
 	arrays  [][]byte
 	minSize int // the least capacity of a new array (the largest segment)
