@@ -248,7 +248,9 @@ func (l *waitList) remove(p *sim.Proc) {
 			k++
 		}
 	}
-	clear(l.ws[k:])
+	for i := k; i < len(l.ws); i++ { // usually one: cheaper than clear's call
+		l.ws[i] = waiter{}
+	}
 	l.ws = l.ws[:k]
 }
 
