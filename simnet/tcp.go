@@ -38,8 +38,8 @@ type tcpConn struct {
 	link        *link     // the link its packets travel
 	peer        *tcpConn  // the endpoint its packets last reached (a cache: see Host.endpointFor)
 	rand        *sim.Rand // its random stream (segment sizes, jitter, loss)
-	sndUna      int64     // first unacknowledged byte (snd's head)
-	sndNxt      int64     // next byte to send
+	sndUna      int64     // first unacknowledged byte
+	sndNxt      int64     // next byte to send (the head of snd's unsent bytes)
 	sndEnd      int64     // end of written data
 	peerRight   int64     // the peer's advertised window right edge
 	rcvNxt      int64     // next byte expected
