@@ -1,7 +1,10 @@
 // Package bench holds mgsim's benchmarks that cross packages: the same echo
 // workload run on the reference over the simulated network (and, for
 // comparison, over real loopback TCP and over net.Pipe inside
-// testing/synctest). It has no code of its own outside tests; run
+// testing/synctest: BenchmarkEcho), its steady state (BenchmarkEchoSteady),
+// time acceleration and scale (BenchmarkIdleHour, BenchmarkScale100k), and
+// the checker on a real run's trace, replayed and live (BenchmarkCheckRun,
+// BenchmarkCheckInRun). It has no code of its own outside tests; run
 //
 //	go test ./bench -run '^$' -bench Echo -benchmem
 //
