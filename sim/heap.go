@@ -192,12 +192,7 @@ func (q *queue) firstLive() int {
 }
 
 // head returns the entry at the head of src.
-func (q *queue) head(src int) *entry {
-	if src == fromHeap {
-		return q.items[0].e
-	}
-	return q.lanes[src].first().e
-}
+func (q *queue) head(src int) *entry { return q.headSlot(src).e }
 
 // take removes the entry at the head of src.
 func (q *queue) take(src int) *entry {

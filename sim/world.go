@@ -288,13 +288,11 @@ func (w *World) driverLoop(driver <-chan *Proc, cont *Proc) {
 			go w.driverLoop(driver, next)
 		}
 	}()
-	if cont != nil {
-		w.drive(cont)
-		w.ext.wake <- struct{}{}
-	}
-	for next := range driver {
-		if next == nil { // Close
-			break
+	for next := cont; ; next = nil {
+		if next == nil {
+			if next = <-driver; next == nil { // Close
+				break
+			}
 		}
 		w.drive(next)
 		w.ext.wake <- struct{}{}
@@ -444,10 +442,7 @@ func (p *Proc) finish() {
 	}
 	p.dead = true
 	p.parked = false
-	if p.pending != nil {
-		w.q.cancel(p.pending)
-		p.pending = nil
-	}
+	p.cancelPending()
 }
 
 // exit ends the process where it is, running its deferred calls, as
