@@ -34,10 +34,7 @@ func TestQueueOrder(t *testing.T) {
 		for op := 0; op < 400; op++ {
 			m.step(t)
 		}
-		m.check(t)
-		for len(m.live) > 0 {
-			m.pop(t)
-		}
+		m.drain(t)
 		if m.q.pop() != nil || m.q.len() != 0 {
 			t.Fatalf("round %d: queue not empty", round)
 		}
@@ -56,17 +53,13 @@ func TestQueueNowListCompacts(t *testing.T) {
 		}
 		if i%1000 == 999 {
 			m.check(t)
-			m.q.cancel(m.live[len(m.live)/2])
-			m.live = slices.Delete(m.live, len(m.live)/2, len(m.live)/2+1)
+			m.cancel(len(m.live) / 2)
 		}
 	}
 	if c := cap(m.q.lanes[0].s); c > 4096 {
 		t.Errorf("now list capacity %d for %d live entries", c, len(m.live))
 	}
-	m.check(t)
-	for len(m.live) > 0 {
-		m.pop(t)
-	}
+	m.drain(t)
 }
 
 // TestQueueCancelledEntriesAreFreed schedules a far deadline and cancels
@@ -77,8 +70,7 @@ func TestQueueCancelledEntriesAreFreed(t *testing.T) {
 	m := queueModel{r: rand.New(rand.NewPCG(5, 6))}
 	for i := 0; i < 20000; i++ {
 		m.push(Time(1000 + m.r.IntN(50))) // the deadline
-		m.q.cancel(m.live[len(m.live)-1])
-		m.live = m.live[:len(m.live)-1]
+		m.cancel(len(m.live) - 1)
 		m.push(Time(1 + m.r.IntN(100)))
 		if len(m.live) > 300 {
 			m.pop(t)
@@ -90,10 +82,7 @@ func TestQueueCancelledEntriesAreFreed(t *testing.T) {
 	if n := m.q.len() + m.q.dead; n > 2*len(m.live)+2*compactMin {
 		t.Errorf("queue storage holds %d entries for %d live ones", n, len(m.live))
 	}
-	m.check(t)
-	for len(m.live) > 0 {
-		m.pop(t)
-	}
+	m.drain(t)
 }
 
 // TestQueueStreamsKeepToLanes queues two streams whose keys only grow
@@ -106,8 +95,7 @@ func TestQueueStreamsKeepToLanes(t *testing.T) {
 		m.push(100)
 		m.push(100_000)
 		if i%10 != 0 {
-			m.q.cancel(m.live[len(m.live)-1])
-			m.live = m.live[:len(m.live)-1]
+			m.cancel(len(m.live) - 1)
 		}
 		m.push(0)
 		m.pop(t)
@@ -116,10 +104,7 @@ func TestQueueStreamsKeepToLanes(t *testing.T) {
 			t.Fatalf("step %d: %d entries in the heap", i, len(m.q.items))
 		}
 	}
-	m.check(t)
-	for len(m.live) > 0 {
-		m.pop(t)
-	}
+	m.drain(t)
 }
 
 // queueModel is a queue next to the list of what it should hold.
@@ -142,9 +127,7 @@ func (m *queueModel) step(t *testing.T) {
 	case k < 13:
 		m.pushLast(m.now + Time(m.r.IntN(3)))
 	case k < 16 && len(m.live) > 0:
-		i := m.r.IntN(len(m.live))
-		m.q.cancel(m.live[i])
-		m.live = slices.Delete(m.live, i, i+1)
+		m.cancel(m.r.IntN(len(m.live)))
 	case k < 21 && len(m.live) > 0:
 		m.pop(t)
 	default:
@@ -163,6 +146,21 @@ func (m *queueModel) push(d Time) {
 		m.q.push(e)
 	}
 	m.live = append(m.live, e)
+}
+
+// cancel cancels the i-th live entry.
+func (m *queueModel) cancel(i int) {
+	m.q.cancel(m.live[i])
+	m.live = slices.Delete(m.live, i, i+1)
+}
+
+// drain checks the queue, then pops every live entry in order.
+func (m *queueModel) drain(t *testing.T) {
+	t.Helper()
+	m.check(t)
+	for len(m.live) > 0 {
+		m.pop(t)
+	}
 }
 
 // pushLast queues an entry after everything else due at 'at', as Run
