@@ -138,10 +138,10 @@ func (m *Manager) fdFlags(c *Conn, ready bool) int {
 		return 0
 	}
 	i := c.pfd
-	if i < 0 && !c.sharesSocket() {
-		return 0
-	}
 	if i < 0 { // no interest of its own; another connection may share the descriptor
+		if !c.sharesSocket() {
+			return 0
+		}
 		var ok bool
 		if i, ok = m.fdEntry[c.sock]; !ok {
 			return 0
