@@ -4,8 +4,9 @@
 # segmenting network with latency, about 200,000 lines), then times
 #   jq -c . TRACE            (parse and re-print every line; skipped without jq)
 #   mgsim check TRACE        (parse every line and check every rule, both profiles)
-# and the checker's in-memory benchmark (events handed to Checker.Add as a
-# live run does), and prints lines per second for each.
+# and the checker's in-memory benchmark (the run's events replayed from
+# memory into Checker.Add; inside a live run the checker is slower, see
+# BenchmarkCheckInRun), and prints lines per second for each.
 #
 #   scripts/bench-check.sh
 set -euo pipefail

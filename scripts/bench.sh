@@ -36,9 +36,9 @@ awk '
   }
   /^BenchmarkEchoSteady/ {
     for (i = 1; i <= NF; i++) {
-      if ($(i+1) == "MB/s") add(smb, ns, "mb", $i)
-      if ($(i+1) == "events/s") add(sev, ns2, "ev", $i)
-      if ($(i+1) == "allocs/op") add(sal, ns3, "al", $i)
+      if ($(i+1) == "MB/s") add(st, nst, "mb", $i)
+      if ($(i+1) == "events/s") add(st, nst, "ev", $i)
+      if ($(i+1) == "allocs/op") add(st, nst, "al", $i)
     }
   }
   END {
@@ -49,5 +49,5 @@ awk '
       s = median(mb, nmb, w SUBSEP "sim"); l = median(mb, nmb, w SUBSEP "loopback"); t = median(mb, nmb, w SUBSEP "synctest")
       printf "%-16s %12.1f %12.1f %12.1f %13.1fx %13.1fx %14.0f\n", w, s, l, t, (l > 0 ? s / l : 0), (t > 0 ? s / t : 0), median(ev, nev, w SUBSEP "sim")
     }
-    if (ns["mb"] > 0) printf "\nsim steady state (one world, 100 long-lived connections, 4 KiB rounds): %.1f MB/s, %.0f handler events/s, %d allocs/op\n", median(smb, ns, "mb"), median(sev, ns2, "ev"), median(sal, ns3, "al")
+    if (nst["mb"] > 0) printf "\nsim steady state (one world, 100 long-lived connections, 4 KiB rounds): %.1f MB/s, %.0f handler events/s, %d allocs/op\n", median(st, nst, "mb"), median(st, nst, "ev"), median(st, nst, "al")
   }' count="$count" "$out"
