@@ -11,19 +11,42 @@ import (
 // an echo server, a streaming client and a countdown that finishes the run.
 
 // payload returns n deterministic lowercase letters drawn from r, eight
-// from each 64-bit draw.
+// from each 64-bit draw, low byte first: byte i is 'a' + (byte i%8 of
+// draw i/8) mod 26.
 func payload(r *sim.Rand, n int) []byte {
 	p := make([]byte, n)
-	var bits uint64
-	for i := range p {
-		if i%8 == 0 {
-			bits = r.Uint64()
-		}
-		p[i] = 'a' + byte(bits&0xff)%26
-		bits >>= 8
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		letters8(p[i:i+8:i+8], r.Uint64())
+	}
+	if i < n {
+		var last [8]byte
+		letters8(last[:], r.Uint64())
+		copy(p[i:], last[:])
 	}
 	return p
 }
+
+// letters8 writes the eight letters of one draw, low byte first.
+func letters8(q []byte, bits uint64) {
+	_ = q[7]
+	q[0] = letterOf[byte(bits)]
+	q[1] = letterOf[byte(bits>>8)]
+	q[2] = letterOf[byte(bits>>16)]
+	q[3] = letterOf[byte(bits>>24)]
+	q[4] = letterOf[byte(bits>>32)]
+	q[5] = letterOf[byte(bits>>40)]
+	q[6] = letterOf[byte(bits>>48)]
+	q[7] = letterOf[byte(bits>>56)]
+}
+
+// letterOf maps a byte b to 'a' + b%26.
+var letterOf = func() (t [256]byte) {
+	for b := range t {
+		t[b] = 'a' + byte(b)%26
+	}
+	return t
+}()
 
 // countdown calls e.Finish after done has been called n times.
 func countdown(e *Env, n int) (done func()) {
