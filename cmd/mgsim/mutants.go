@@ -32,7 +32,10 @@ func mutantsCmd(args []string, stdout, stderr io.Writer) error {
 	if *list {
 		return listMutants(ms, stdout)
 	}
-	score := mutants.Hunt(ms, mutants.Options{Seeds: *seeds, Jobs: *jobs})
+	score, err := mutants.Hunt(ms, mutants.Options{Seeds: *seeds, Jobs: *jobs})
+	if err != nil {
+		return err
+	}
 	if err := score.WriteText(stdout); err != nil {
 		return err
 	}

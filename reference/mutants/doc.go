@@ -34,6 +34,8 @@
 // mongoose-6.18 for a departure from 6.18's own order and sizes). It also
 // runs the reference on every one of those runs, as a control: a suite
 // that failed the reference would "catch" every mutant and prove nothing.
+// For the same reason, options that select no run (an unknown network
+// profile, no scenario) are an error, not a hunt every mutant survives.
 // [Score.WriteText] prints what caught each mutant (the rule ids broken
 // and the kinds of the scenario's own failures) and where. The score of the
 // catalogue is kept in testdata/score.txt, so that a change in the suite's

@@ -26,8 +26,12 @@ func ExampleCatalogue() {
 func ExampleHunt() {
 	m, _ := mutants.Lookup("mutant/close-twice")
 	s, _ := conformance.LookupScenario("1.1")
-	score := mutants.Hunt([]mutants.Mutant{m}, mutants.Options{
+	score, err := mutants.Hunt([]mutants.Mutant{m}, mutants.Options{
 		Scenarios: []conformance.Scenario{s}, Nets: []string{"lan"}, Seeds: 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	score.WriteText(os.Stdout)
 	// Output:
 	// mutant             | caught by | first failing scenario

@@ -73,11 +73,29 @@ type run struct {
 	seed sim.Seed
 }
 
+// check rejects options that would hunt with nothing or with a profile
+// that does not exist: such a hunt would let every mutant "survive" and
+// prove nothing.
+func (o Options) check() error {
+	if o.Seeds < 0 {
+		return fmt.Errorf("mutants: Seeds must not be negative, got %d", o.Seeds)
+	}
+	for _, net := range o.Nets {
+		if _, ok := conformance.LookupNetProfile(net); !ok {
+			return fmt.Errorf("mutants: unknown network profile %q (have %s)", net, strings.Join(conformance.NetProfileNames(), ", "))
+		}
+	}
+	if len(o.runs()) == 0 {
+		return fmt.Errorf("mutants: no scenario runs on the network profiles %s", strings.Join(o.Nets, ", "))
+	}
+	return nil
+}
+
 func (o Options) runs() []run {
 	var out []run
 	for _, s := range o.Scenarios {
 		for _, net := range o.Nets {
-			if p, ok := conformance.LookupNetProfile(net); !ok || !s.RunsOn(p) {
+			if p, _ := conformance.LookupNetProfile(net); !s.RunsOn(p) {
 				continue
 			}
 			for _, seed := range conformance.SeedRange(1, o.Seeds) {
@@ -200,9 +218,14 @@ func (s *Score) OK() bool {
 // Hunt runs the suite on each mutant, under its Level, in suite order
 // until a run fails, and (unless o.SkipControl) runs the reference on all
 // of the runs as a control. It is deterministic: the same options and
-// build give the same Score, whatever o.Jobs is.
-func Hunt(ms []Mutant, o Options) *Score {
+// build give the same Score, whatever o.Jobs is. It returns an error,
+// and runs nothing, when the options name an unknown network profile or
+// select no run at all.
+func Hunt(ms []Mutant, o Options) (*Score, error) {
 	o = o.withDefaults()
+	if err := o.check(); err != nil {
+		return nil, err
+	}
 	sc := &Score{}
 	if !o.SkipControl {
 		sc.Control = conformance.RunSuite(adapter.New(), conformance.SuiteOptions{
@@ -210,7 +233,7 @@ func Hunt(ms []Mutant, o Options) *Score {
 			Rules: conformance.ProfileM618, Jobs: o.Jobs, MaxSteps: o.MaxSteps, Replay: o.Replay})
 	}
 	sc.Verdicts = newHunt(ms, o).run(o.Jobs)
-	return sc
+	return sc, nil
 }
 
 // hunt is the shared state of one Hunt: every (mutant, run) pair is a job,

@@ -22,6 +22,16 @@ func pick(t *testing.T, names ...string) []mutants.Mutant {
 	return out
 }
 
+// hunt runs mutants.Hunt and fails the test on an error.
+func hunt(t *testing.T, ms []mutants.Mutant, o mutants.Options) *mutants.Score {
+	t.Helper()
+	score, err := mutants.Hunt(ms, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return score
+}
+
 func scenarios(ids ...string) []conformance.Scenario {
 	var out []conformance.Scenario
 	for _, id := range ids {
@@ -36,7 +46,7 @@ func TestHuntSameForAnyJobs(t *testing.T) {
 	ms := pick(t, "close-twice", "close-at-end-of-turn", "big-tcp-write", "udp-no-child")
 	texts := map[int]string{}
 	for _, jobs := range []int{1, 3} {
-		score := mutants.Hunt(ms, mutants.Options{Scenarios: scenarios("1.1", "1.2", "1.5"), Seeds: 2, Jobs: jobs})
+		score := hunt(t, ms, mutants.Options{Scenarios: scenarios("1.1", "1.2", "1.5"), Seeds: 2, Jobs: jobs})
 		var b bytes.Buffer
 		if err := score.WriteText(&b); err != nil {
 			t.Fatal(err)
@@ -52,7 +62,7 @@ func TestHuntSameForAnyJobs(t *testing.T) {
 // not OK.
 func TestHuntReportsSurvivors(t *testing.T) {
 	ms := pick(t, "close-twice", "udp-no-child")
-	score := mutants.Hunt(ms, mutants.Options{Scenarios: scenarios("1.1"), Nets: []string{"lan"}, Seeds: 1})
+	score := hunt(t, ms, mutants.Options{Scenarios: scenarios("1.1"), Nets: []string{"lan"}, Seeds: 1})
 	if score.OK() || score.Caught() != 1 {
 		t.Fatalf("OK %v, caught %d; want a survivor", score.OK(), score.Caught())
 	}
@@ -72,10 +82,30 @@ func TestHuntReportsSurvivors(t *testing.T) {
 // Without the control, OK depends on the mutants alone and the text has
 // no control line.
 func TestHuntWithoutControl(t *testing.T) {
-	score := mutants.Hunt(pick(t, "close-twice"), mutants.Options{Scenarios: scenarios("1.1"), Nets: []string{"lan"}, Seeds: 1, SkipControl: true})
+	score := hunt(t, pick(t, "close-twice"), mutants.Options{Scenarios: scenarios("1.1"), Nets: []string{"lan"}, Seeds: 1, SkipControl: true})
 	var b bytes.Buffer
 	score.WriteText(&b)
 	if score.Control != nil || !score.OK() || strings.Contains(b.String(), "control:") {
 		t.Errorf("control %v, OK %v, text:\n%s", score.Control, score.OK(), b.String())
+	}
+}
+
+// A hunt that names an unknown network profile, or selects no run, is an
+// error: otherwise every mutant would "survive" a hunt that ran nothing.
+func TestHuntRejectsOptionsThatRunNothing(t *testing.T) {
+	ms := pick(t, "close-twice")
+	for name, o := range map[string]mutants.Options{
+		"unknown profile": {Scenarios: scenarios("1.1"), Nets: []string{"lna"}, Seeds: 1, SkipControl: true},
+		"no scenario":     {Scenarios: []conformance.Scenario{}, Seeds: 1, SkipControl: true},
+		"negative seeds":  {Scenarios: scenarios("1.1"), Nets: []string{"lan"}, Seeds: -1, SkipControl: true},
+	} {
+		score, err := mutants.Hunt(ms, o)
+		if err == nil || score != nil {
+			t.Errorf("%s: Hunt = %v, %v; want an error and no score", name, score, err)
+		}
+	}
+	_, err := mutants.Hunt(ms, mutants.Options{Scenarios: scenarios("1.1"), Nets: []string{"lna"}, Seeds: 1})
+	if err == nil || !strings.Contains(err.Error(), `unknown network profile "lna"`) {
+		t.Errorf("error %v does not name the unknown profile", err)
 	}
 }

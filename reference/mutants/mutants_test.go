@@ -35,7 +35,7 @@ func TestSuiteCatchesEveryMutant(t *testing.T) {
 		t.Skip("-short or -race: TestRecordedCatches replays the recorded catches instead")
 	}
 	t.Parallel()
-	score := mutants.Hunt(mutants.Catalogue(), mutants.Options{})
+	score := hunt(t, mutants.Catalogue(), mutants.Options{})
 	if !score.Control.OK() {
 		t.Errorf("the reference failed %d of %d runs: a suite that fails the reference proves nothing", score.Control.Failed, score.Control.Runs)
 	}
@@ -157,7 +157,7 @@ func TestKnownSurvivorsStillSurvive(t *testing.T) {
 	for i := range ms {
 		ms[i].Level = conformance.ProfileM618
 	}
-	for _, v := range mutants.Hunt(ms, mutants.Options{SkipControl: true}).Verdicts {
+	for _, v := range hunt(t, ms, mutants.Options{SkipControl: true}).Verdicts {
 		if v.Caught() {
 			t.Errorf("%s is now caught by %s on %s: move it from the survivors to the catalogue (gap was: %s)", v.Mutant.Name, v.CaughtBy(), v.FirstFailure(), v.Mutant.Gap)
 		}
