@@ -247,6 +247,32 @@ func TestAbortReturnsWhenAProcessNeverYields(t *testing.T) {
 	close(release)
 }
 
+// After an abort, the main pseudo-process's Park returns false at once:
+// the world belongs to the stuck process, and the caller's goroutine (a
+// test's, say) must not be ended the way a process that came back is.
+func TestMainParkAfterAbortReturnsFalse(t *testing.T) {
+	w := sim.New(sim.Options{})
+	main := w.Current()
+	release := make(chan struct{})
+	defer close(release)
+	w.Go("stuck", func(p *sim.Proc) { <-release })
+	abort := make(chan struct{})
+	w.SetAbort(abort)
+	close(abort)
+	if err := w.Run(sim.Never); !errors.Is(err, sim.ErrAborted) {
+		t.Fatalf("err = %v", err)
+	}
+	returned := make(chan bool)
+	go func() {
+		parked := true
+		defer func() { returned <- parked }()
+		parked = main.Park(sim.Time(time.Hour))
+	}()
+	if parked := <-returned; parked {
+		t.Fatal("Park after an abort did not return false (or ended its goroutine)")
+	}
+}
+
 func TestMainCanParkInlineWithoutProcesses(t *testing.T) {
 	w := sim.New(sim.Options{})
 	main := w.Current()

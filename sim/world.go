@@ -474,10 +474,14 @@ func (p *Proc) end() {
 //
 // Park must be called by p's own code. Called by the main pseudo-process
 // (see [World.Current]), it runs the world until the wake-up, as
-// [World.Run] would.
+// [World.Run] would; once a run has been aborted ([World.SetAbort]), it
+// returns false at once.
 func (p *Proc) Park(deadline Time) bool {
 	w := p.w
 	if w.aborted.Load() {
+		if p.ext {
+			return false // the caller of Run: the run was given up, and nothing will wake it
+		}
 		runtime.Goexit() // a process that came back after its run was given up
 	}
 	if w.current != p {
