@@ -4,7 +4,8 @@
 // testing/synctest: BenchmarkEcho), its steady state (BenchmarkEchoSteady),
 // time acceleration and scale (BenchmarkIdleHour, BenchmarkScale100k), and
 // the checker on a real run's trace, replayed and live (BenchmarkCheckRun,
-// BenchmarkCheckInRun). It has no code of its own outside tests; run
+// BenchmarkCheckInRun), and the whole conformance suite on one core
+// (BenchmarkSuite). It has no code of its own outside tests; run
 //
 //	go test ./bench -run '^$' -bench Echo -benchmem
 //
