@@ -80,9 +80,43 @@ type streamClient struct {
 	msg   []byte
 	chunk int
 	sent  int
-	got   []byte
+	got   arrivals // the echo, compared with msg
 	ok    bool
 	done  func()
+}
+
+// arrivals compares bytes that arrive piece by piece with the bytes that
+// should arrive, as they come, keeping none of them.
+type arrivals struct {
+	n int // bytes arrived
+	// differs is set at the first arrived byte that is not the expected
+	// byte at its offset, which diffAt keeps; bytes beyond the expected
+	// ones are counted, not compared.
+	differs bool
+	diffAt  int
+}
+
+// add compares the piece in, which follows what arrived before, with want.
+func (a *arrivals) add(in, want []byte) {
+	if !a.differs {
+		w := want[min(a.n, len(want)):min(a.n+len(in), len(want))]
+		if !bytes.Equal(in[:len(w)], w) {
+			a.differs, a.diffAt = true, a.n+firstDiff(in, w)
+		}
+	}
+	a.n += len(in)
+}
+
+// equal reports whether exactly want arrived.
+func (a *arrivals) equal(want []byte) bool { return !a.differs && a.n == len(want) }
+
+// firstDiff is the offset of the first byte where what arrived and want
+// differ: where a byte differs, or where the shorter of the two ends.
+func (a *arrivals) firstDiff(want []byte) int {
+	if a.differs {
+		return a.diffAt
+	}
+	return min(a.n, len(want))
 }
 
 func (s *streamClient) handle(c Conn, ev Ev, d Data) {
@@ -113,14 +147,17 @@ func (s *streamClient) queueMore(c Conn) {
 	s.sent += n
 }
 
+// consume compares the bytes that just arrived with the message, keeping
+// none of them, and once the message's length has arrived judges the echo.
 func (s *streamClient) consume(c Conn) {
-	s.got = append(s.got, c.RecvBuf()...)
-	c.Remove(len(c.RecvBuf()))
-	if len(s.got) < len(s.msg) {
+	in := c.RecvBuf()
+	s.got.add(in, s.msg)
+	c.Remove(len(in))
+	if s.got.n < len(s.msg) {
 		return
 	}
-	if !bytes.Equal(s.got, s.msg) {
-		s.e.Errorf("%s: echo differs from what was sent (%d bytes, first difference at %d)", s.name, len(s.got), firstDiff(s.got, s.msg))
+	if !s.got.equal(s.msg) {
+		s.e.Errorf("%s: echo differs from what was sent (%d bytes, first difference at %d)", s.name, s.got.n, s.got.firstDiff(s.msg))
 	}
 	s.ok = true
 	c.SetFlags(c.Flags() | FlagSendAndClose)
@@ -128,7 +165,7 @@ func (s *streamClient) consume(c Conn) {
 
 func (s *streamClient) closed() {
 	if !s.ok {
-		s.e.Errorf("%s: closed after %d of %d echoed bytes", s.name, len(s.got), len(s.msg))
+		s.e.Errorf("%s: closed after %d of %d echoed bytes", s.name, s.got.n, len(s.msg))
 	}
 	if s.done != nil {
 		s.done()

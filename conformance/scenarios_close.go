@@ -36,7 +36,7 @@ type request struct {
 	e    *Env
 	req  []byte
 	want []byte
-	got  []byte
+	got  arrivals
 	done func()
 }
 
@@ -49,11 +49,11 @@ func (r *request) handle(c Conn, ev Ev, d Data) {
 		}
 		c.Send(r.req)
 	case EvRecv:
-		r.got = append(r.got, c.RecvBuf()...)
+		r.got.add(c.RecvBuf(), r.want)
 		c.Remove(len(c.RecvBuf()))
 	case EvClose:
-		if !bytes.Equal(r.got, r.want) {
-			r.e.Errorf("client received %d bytes, want %d (or different bytes)", len(r.got), len(r.want))
+		if !r.got.equal(r.want) {
+			r.e.Errorf("client received %d bytes, want %d (or different bytes)", r.got.n, len(r.want))
 		}
 		r.done()
 	}

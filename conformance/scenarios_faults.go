@@ -137,13 +137,13 @@ type retrier struct {
 
 	attempt int
 	sent    int
-	got     []byte
+	got     int // bytes echoed in this attempt
 	ok      bool
 }
 
 func (r *retrier) start() {
 	r.attempt++
-	r.sent, r.got = 0, r.got[:0]
+	r.sent, r.got = 0, 0
 	if _, err := r.m.Connect(r.addr, r.handle); err != nil {
 		r.e.Errorf("%s: connect: %v", r.name, err)
 		r.done()
@@ -184,17 +184,17 @@ func (r *retrier) queue(c Conn) {
 }
 
 func (r *retrier) received(c Conn) {
-	in, at := c.RecvBuf(), len(r.got)
-	r.got = append(r.got, in...)
-	c.Remove(len(in))
-	if len(r.got) > len(r.msg) || !bytes.Equal(in, r.msg[at:len(r.got)]) { // what came before was checked on its arrival
-		r.e.Errorf("%s: attempt %d: the echo is not what was sent (%d bytes)", r.name, r.attempt, len(r.got))
+	in, at := c.RecvBuf(), r.got
+	r.got += len(in)
+	if r.got > len(r.msg) || !bytes.Equal(in, r.msg[at:r.got]) { // what came before was checked on its arrival
+		r.e.Errorf("%s: attempt %d: the echo is not what was sent (%d bytes)", r.name, r.attempt, r.got)
 	}
+	c.Remove(len(in))
 	r.progress(c)
 	if r.onRecv != nil {
 		r.onRecv(c)
 	}
-	if len(r.got) == len(r.msg) && !r.ok {
+	if r.got == len(r.msg) && !r.ok {
 		r.ok = true
 		c.SetTimer(0)
 		c.SetFlags(c.Flags() | FlagSendAndClose)
