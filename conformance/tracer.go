@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/mgsim/mgsim/simnet"
@@ -232,6 +233,7 @@ func (r *connRec) call(ev Ev, d Data) {
 	if ev == EvClose && !r.closed {
 		r.closed = true
 		r.t.closed++
+		r.releaseUnsent()
 	}
 }
 
@@ -320,14 +322,47 @@ func (r *connRec) Send(p []byte) {
 	if r.inCall {
 		r.queued += int64(len(p))
 	}
-	if r.sentOff == len(r.unsent) {
+	switch {
+	case r.unsent == nil:
+		r.unsent, r.sentOff = getUnsent(), 0
+	case r.sentOff == len(r.unsent):
 		r.unsent, r.sentOff = r.unsent[:0], 0
-	} else if r.sentOff > 1<<16 && r.sentOff > len(r.unsent)/2 {
+	case r.sentOff >= 4<<10 && r.sentOff > len(r.unsent)/2:
+		// Reported bytes are most of the copy: move the rest down, at
+		// most as many bytes as have been reported since the last move.
 		r.unsent = append(r.unsent[:0], r.unsent[r.sentOff:]...)
 		r.sentOff = 0
 	}
 	r.unsent = append(r.unsent, p...)
 	r.c.Send(p)
+}
+
+// unsentPool recycles the records' copies of queued bytes across
+// connections and runs (what is in them is never read before it is
+// overwritten, so reuse cannot change a trace).
+var unsentPool sync.Pool
+
+// maxPooledUnsent bounds the copies kept for reuse.
+const maxPooledUnsent = 256 << 10
+
+func getUnsent() []byte {
+	if b, ok := unsentPool.Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, 4<<10)
+}
+
+// releaseUnsent gives the record's copy back when its connection has
+// closed with every queued byte reported sent. (An implementation that
+// calls the handler after CLOSE breaks the rules; what its later SENDs
+// digest stays what it was, so a copy with bytes left in it is kept.)
+func (r *connRec) releaseUnsent() {
+	b := r.unsent
+	if b == nil || r.sentOff != len(b) || cap(b) > maxPooledUnsent {
+		return
+	}
+	unsentPool.Put(&b)
+	r.unsent, r.sentOff = nil, 0
 }
 
 func (r *connRec) Remove(n int) {
