@@ -73,22 +73,23 @@ type run struct {
 	seed sim.Seed
 }
 
-// check rejects options that would hunt with nothing or with a profile
-// that does not exist: such a hunt would let every mutant "survive" and
-// prove nothing.
-func (o Options) check() error {
+// plan lists the runs of a hunt. It rejects options that would hunt with
+// nothing or with a profile that does not exist: such a hunt would let
+// every mutant "survive" and prove nothing.
+func (o Options) plan() ([]run, error) {
 	if o.Seeds < 0 {
-		return fmt.Errorf("mutants: Seeds must not be negative, got %d", o.Seeds)
+		return nil, fmt.Errorf("mutants: Seeds must not be negative, got %d", o.Seeds)
 	}
 	for _, net := range o.Nets {
 		if _, ok := conformance.LookupNetProfile(net); !ok {
-			return fmt.Errorf("mutants: unknown network profile %q (have %s)", net, strings.Join(conformance.NetProfileNames(), ", "))
+			return nil, fmt.Errorf("mutants: unknown network profile %q (have %s)", net, strings.Join(conformance.NetProfileNames(), ", "))
 		}
 	}
-	if len(o.runs()) == 0 {
-		return fmt.Errorf("mutants: no scenario runs on the network profiles %s", strings.Join(o.Nets, ", "))
+	runs := o.runs()
+	if len(runs) == 0 {
+		return nil, fmt.Errorf("mutants: no scenario runs on the network profiles %s", strings.Join(o.Nets, ", "))
 	}
-	return nil
+	return runs, nil
 }
 
 func (o Options) runs() []run {
@@ -223,7 +224,8 @@ func (s *Score) OK() bool {
 // select no run at all.
 func Hunt(ms []Mutant, o Options) (*Score, error) {
 	o = o.withDefaults()
-	if err := o.check(); err != nil {
+	runs, err := o.plan()
+	if err != nil {
 		return nil, err
 	}
 	sc := &Score{}
@@ -232,7 +234,7 @@ func Hunt(ms []Mutant, o Options) (*Score, error) {
 			Scenarios: o.Scenarios, Seeds: conformance.SeedRange(1, o.Seeds), Nets: o.Nets,
 			Rules: conformance.ProfileM618, Jobs: o.Jobs, MaxSteps: o.MaxSteps, Replay: o.Replay})
 	}
-	sc.Verdicts = newHunt(ms, o).run(o.Jobs)
+	sc.Verdicts = newHunt(ms, o, runs).run(o.Jobs)
 	return sc, nil
 }
 
@@ -250,8 +252,8 @@ type hunt struct {
 	fails []*conformance.Result
 }
 
-func newHunt(ms []Mutant, o Options) *hunt {
-	h := &hunt{ms: ms, runs: o.runs(), opts: o, first: make([]int, len(ms)), fails: make([]*conformance.Result, len(ms))}
+func newHunt(ms []Mutant, o Options, runs []run) *hunt {
+	h := &hunt{ms: ms, runs: runs, opts: o, first: make([]int, len(ms)), fails: make([]*conformance.Result, len(ms))}
 	for i := range h.first {
 		h.first[i] = len(h.runs)
 	}
