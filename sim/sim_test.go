@@ -222,10 +222,25 @@ func checkCloseReleases(t *testing.T, withAbort bool) {
 	if err := w.Run(0); err != nil {
 		t.Fatal(err)
 	}
+	w.Go("made after the run", func(p *sim.Proc) {}) // never resumed
 	w.Close()
-	// A goroutine that Close ended may still be on its way out on another
-	// thread, which a loaded machine can hold up: wait for it (this bounds
-	// a wait, it does not time anything).
+	for _, p := range w.Procs() {
+		if !p.Done() {
+			t.Errorf("%s is not done after Close", p.Name())
+		}
+	}
+	if n := w.Pending(); n != 0 {
+		t.Errorf("%d entries still scheduled after Close", n)
+	}
+	waitForGoroutines(t, before)
+}
+
+// waitForGoroutines fails t unless the number of goroutines comes back to
+// before. A goroutine that has been ended may still be on its way out on
+// another thread, which a loaded machine can hold up: this waits for it
+// (it bounds a wait, it does not time anything).
+func waitForGoroutines(t *testing.T, before int) {
+	t.Helper()
 	for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > before && time.Now().Before(deadline); {
 		time.Sleep(time.Millisecond)
 	}

@@ -232,7 +232,8 @@ func (w *World) Close() {
 		if p.started {
 			p.end()
 		} else {
-			p.stop() // runs its body, which sees it killed and returns
+			p.stop()   // never resumed: its body never runs
+			p.finish() // so it is marked done here, its resumption cancelled
 		}
 	}
 	if w.driver != nil {
