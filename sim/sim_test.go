@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -260,6 +261,28 @@ func TestAbortReturnsWhenAProcessNeverYields(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	close(release)
+}
+
+// A stuck process that returns after its run was aborted ends there: no
+// action of the world runs on, and the goroutine that drove it ends.
+func TestNothingRunsAfterTheAbortedProcessReturns(t *testing.T) {
+	before := runtime.NumGoroutine()
+	w := sim.New(sim.Options{})
+	var ran atomic.Bool
+	w.At(sim.Time(time.Second), sim.Func(func() { ran.Store(true) }))
+	release := make(chan struct{})
+	w.Go("stuck", func(p *sim.Proc) { <-release })
+	abort := make(chan struct{})
+	w.SetAbort(abort)
+	close(abort)
+	if err := w.Run(sim.Never); !errors.Is(err, sim.ErrAborted) {
+		t.Fatalf("err = %v", err)
+	}
+	close(release)
+	waitForGoroutines(t, before)
+	if ran.Load() {
+		t.Fatal("an action ran after the run was aborted")
+	}
 }
 
 // After an abort, the main pseudo-process's Park returns false at once:

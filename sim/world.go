@@ -253,6 +253,9 @@ func (w *World) drive(next *Proc) {
 		w.handoff = nil
 		next.started = true
 		next.resume()
+		if w.aborted.Load() {
+			runtime.Goexit() // a stuck process came back after the run was given up: nothing runs on
+		}
 		if next.exiting {
 			next.end()
 		}
