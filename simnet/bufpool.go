@@ -3,14 +3,16 @@ package simnet
 import (
 	"math/bits"
 	"sync"
+	"unsafe"
 )
 
 // Byte storage for socket buffers and packet payloads is recycled across
 // sockets and networks: every benchmark or test run builds a new world
 // whose sockets fill their buffers from nothing, and allocating (and
 // zeroing) that storage afresh each time costs more than moving the data.
-// Arrays of 1 KiB and more are handed out in power-of-two size classes. Which array is reused never
-// shows in any output: a buffer reads only bytes it wrote.
+// Arrays of 1 KiB and more are handed out in power-of-two size classes.
+// Which array is reused never shows in any output: a buffer reads only
+// bytes it wrote.
 
 // Size classes: 1<<poolMinShift up to 1<<poolMaxShift bytes.
 const (
@@ -18,11 +20,11 @@ const (
 	poolMaxShift = 24
 )
 
+// bufPools hold, per class, pointers to the first byte of spare arrays:
+// every array in class c has exactly 1<<(c+poolMinShift) bytes, so the
+// pointer is the whole array, and a Put boxes nothing (a slice would need
+// a *[]byte, an allocation of its own).
 var bufPools [poolMaxShift - poolMinShift + 1]sync.Pool
-
-// holders are spare *[]byte boxes for the pools (a Put of a slice needs a
-// pointer): reused, so that giving an array back allocates nothing.
-var holders sync.Pool
 
 // poolClass returns the class whose arrays hold n bytes, and false if n is
 // outside the classes (small arrays cost little to allocate).
@@ -38,11 +40,8 @@ func getBuf(n int) []byte {
 	if !ok {
 		return make([]byte, n)
 	}
-	if h, _ := bufPools[c].Get().(*[]byte); h != nil {
-		b := (*h)[:n]
-		*h = nil
-		holders.Put(h)
-		return b
+	if p, _ := bufPools[c].Get().(*byte); p != nil {
+		return unsafe.Slice(p, 1<<(c+poolMinShift))[:n]
 	}
 	return make([]byte, n, 1<<(c+poolMinShift))
 }
@@ -52,11 +51,6 @@ func getBuf(n int) []byte {
 func putBuf(b []byte) {
 	n := cap(b)
 	if c, ok := poolClass(n); ok && n == 1<<(c+poolMinShift) {
-		h, _ := holders.Get().(*[]byte)
-		if h == nil {
-			h = new([]byte)
-		}
-		*h = b[:0]
-		bufPools[c].Put(h)
+		bufPools[c].Put(unsafe.SliceData(b))
 	}
 }
