@@ -12,6 +12,9 @@ cd "$(dirname "$0")/.."
 benchtime=${BENCHTIME:-5x}
 count=${COUNT:-3}
 cpu=${CPU:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)}
+case "$cpu" in
+*,*) echo "bench.sh: CPU takes one value, not a list ($cpu): the synctest echo cannot run under a -cpu list" >&2; exit 2 ;;
+esac
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
