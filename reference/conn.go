@@ -117,8 +117,9 @@ func (c *Conn) LastIOTime() float64 { return float64(c.lastIO) }
 func (c *Conn) isUDPChild() bool { return c.Flags&FlagUDP != 0 && c.listener != nil }
 
 // sharesSocket reports whether other connections may use c's descriptor
-// too (a UDP listener's children do): its poll set entry is merged.
-func (c *Conn) sharesSocket() bool { return c.Flags&FlagUDP != 0 || c.dns != nil }
+// too (a UDP listener's children do): its poll set entry is merged. A
+// lookup's descriptor is its own, like a TCP socket's.
+func (c *Conn) sharesSocket() bool { return c.Flags&FlagUDP != 0 }
 
 // recvAvail is recv_avail_size: how much of max the receive limit allows.
 func (c *Conn) recvAvail(max int) int {
