@@ -10,6 +10,7 @@ import (
 	"github.com/mgsim/mgsim/conformance"
 	"github.com/mgsim/mgsim/reference/adapter"
 	"github.com/mgsim/mgsim/sim"
+	"github.com/mgsim/mgsim/simnet"
 )
 
 // Options configure [Hunt]. The zero value hunts with every scenario, on
@@ -73,38 +74,36 @@ type run struct {
 	seed sim.Seed
 }
 
-// plan lists the runs of a hunt. It rejects options that would hunt with
-// nothing or with a profile that does not exist: such a hunt would let
-// every mutant "survive" and prove nothing.
+// plan lists the runs of a hunt, in suite order. It rejects options that
+// would hunt with nothing or with a profile that does not exist: such a
+// hunt would let every mutant "survive" and prove nothing.
 func (o Options) plan() ([]run, error) {
 	if o.Seeds < 0 {
 		return nil, fmt.Errorf("mutants: Seeds must not be negative, got %d", o.Seeds)
 	}
-	for _, net := range o.Nets {
-		if _, ok := conformance.LookupNetProfile(net); !ok {
+	profiles := make([]simnet.Profile, len(o.Nets))
+	for i, net := range o.Nets {
+		p, ok := conformance.LookupNetProfile(net)
+		if !ok {
 			return nil, fmt.Errorf("mutants: unknown network profile %q (have %s)", net, strings.Join(conformance.NetProfileNames(), ", "))
 		}
+		profiles[i] = p
 	}
-	runs := o.runs()
+	var runs []run
+	for _, s := range o.Scenarios {
+		for i, p := range profiles {
+			if !s.RunsOn(p) {
+				continue
+			}
+			for _, seed := range conformance.SeedRange(1, o.Seeds) {
+				runs = append(runs, run{s, o.Nets[i], seed})
+			}
+		}
+	}
 	if len(runs) == 0 {
 		return nil, fmt.Errorf("mutants: no scenario runs on the network profiles %s", strings.Join(o.Nets, ", "))
 	}
 	return runs, nil
-}
-
-func (o Options) runs() []run {
-	var out []run
-	for _, s := range o.Scenarios {
-		for _, net := range o.Nets {
-			if p, _ := conformance.LookupNetProfile(net); !s.RunsOn(p) {
-				continue
-			}
-			for _, seed := range conformance.SeedRange(1, o.Seeds) {
-				out = append(out, run{s, net, seed})
-			}
-		}
-	}
-	return out
 }
 
 // Verdict is what the suite made of one mutant.
