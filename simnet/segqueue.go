@@ -144,12 +144,10 @@ func (q *sendQueue) write(p []byte) int {
 
 // cut moves the next n unsent bytes (n <= the unsent bytes) into p's
 // payload, taking the next array itself when it holds exactly those bytes.
+// p is a new packet (Network.newPacket), with no payload array yet.
 func (q *sendQueue) cut(p *packet, n int) {
 	q.sent += n
 	if b := q.unsent.takeWhole(n); b != nil {
-		if cap(p.data) > 0 {
-			q.unsent.spare.put(p.data)
-		}
 		p.data = b
 		return
 	}
