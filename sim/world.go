@@ -260,8 +260,7 @@ func (w *World) drive(next *Proc) {
 			next.end()
 		}
 		if next = w.handoff; next == nil { // it ended: the baton passes on
-			next = w.nextProc()
-			w.current = next
+			next = w.passBaton()
 		}
 	}
 }
@@ -287,9 +286,7 @@ func (w *World) driverLoop(driver <-chan *Proc, cont *Proc) {
 			panic(r)
 		}
 		if !done && !w.aborted.Load() {
-			next := w.nextProc()
-			w.current = next
-			go w.driverLoop(driver, next)
+			go w.driverLoop(driver, w.passBaton())
 		}
 	}()
 	for next := cont; ; next = nil {
@@ -302,6 +299,14 @@ func (w *World) driverLoop(driver <-chan *Proc, cont *Proc) {
 		w.ext.wake <- struct{}{}
 	}
 	done = true
+}
+
+// passBaton runs due actions until some process must resume, and makes it
+// the current one (see nextProc).
+func (w *World) passBaton() *Proc {
+	next := w.nextProc()
+	w.current = next
+	return next
 }
 
 // nextProc runs due actions until some process must resume, and returns
@@ -576,8 +581,7 @@ func (p *Proc) cancelPending() {
 // pseudo-process can see an error (an abort from outside).
 func (p *Proc) block() error {
 	w := p.w
-	next := w.nextProc()
-	w.current = next
+	next := w.passBaton()
 	if next == p {
 		return nil
 	}
