@@ -8,8 +8,9 @@ import "strconv"
 
 // What BUF-7 keeps is bounded, so that the checker's memory follows the
 // open connections even when a stream's receiver is not in the trace (a
-// trace of one side, or one without peer fields): nothing then reads the
-// marks, and nothing says that nothing ever will.
+// trace of one side, or one without peer fields, or one whose senders name
+// peers it never shows): nothing then reads the marks, and nothing says
+// that nothing ever will.
 const (
 	// maxMarks is the most marks a stream keeps; a receiver further
 	// behind its sender is compared at fewer counts (the oldest marks go).
@@ -28,7 +29,7 @@ type stream struct {
 	head           int
 	senderClosed   bool
 	receiverClosed bool
-	claimed        bool // a receiver has read from it, or its sender named its peer
+	claimed        bool // a receiver has read from it
 }
 
 type mark struct{ at, sum uint64 }
@@ -172,7 +173,7 @@ func (c *Checker) closeStreams(cs *connState) {
 		switch {
 		case st.receiverClosed || cs.hasPeer && c.closed.has(cs.peer):
 			delete(c.streams, cs.id)
-		case !st.claimed && !cs.hasPeer:
+		case !st.claimed && !c.peerKnown(cs):
 			c.park(cs.id)
 		}
 	}
@@ -185,6 +186,12 @@ func (c *Checker) closeStreams(cs *connState) {
 			delete(c.streams, cs.peer)
 		}
 	}
+}
+
+// peerKnown reports whether cs named a peer the trace has shown: one that
+// may still read cs's stream, and whose close will end it.
+func (c *Checker) peerKnown(cs *connState) bool {
+	return cs.hasPeer && c.conns.get(cs.peer) != nil
 }
 
 func hex16(v uint64) string { return string(appendHex16(nil, v)) }
