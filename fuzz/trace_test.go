@@ -76,8 +76,10 @@ func streamAgrees(t *testing.T, data []byte) {
 		}
 		events = append(events, e)
 	}
-	// The clock directive may come anywhere before the events; the
-	// checker is made once the whole trace has been read.
+	// The Reader knows a clock directive only once it has read it, which
+	// may be after some events; the checker is made when the whole trace
+	// has been read, with what the directives say. Only the event counts
+	// are compared, and the clock does not change them.
 	c := conformance.NewChecker(conformance.CheckOptions{PollClock: rd.PollClock()})
 	for i := range events {
 		c.Add(&events[i])
