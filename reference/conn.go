@@ -11,8 +11,9 @@ import (
 // the exported fields directly, as C handlers do; the core undoes a
 // handler's changes to the flags it owns (F3).
 type Conn struct {
-	// What every poll reads of every connection comes first, so that it
-	// shares two cache lines (see TestConnHotFields).
+	// What every poll reads of every connection comes first, within the
+	// first 128 bytes (see TestConnHotFields): two cache lines, or three
+	// when the Conn's allocation does not start on a line boundary.
 	Flags         Flags
 	pfd           int     // this poll's entry for sock in Manager.pfds, or -1
 	sock          int     // descriptor, or invalidSocket
