@@ -31,6 +31,9 @@ func newRing(size int) ring {
 	return ring{ents: make([]ringEntry, n), mask: int64(n - 1), size: int64(size)}
 }
 
+// at returns the i-th entry, which must be in the window.
+func (r *ring) at(i int64) *ringEntry { return &r.ents[(i-1)&r.mask] }
+
 func (r *ring) slot() *ringEntry {
 	r.n++
 	return &r.ents[(r.n-1)&r.mask]

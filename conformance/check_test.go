@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -738,4 +739,67 @@ func TestResolverFailureWithoutPollFields(t *testing.T) {
 	if r := c.Finish(); !r.OK() {
 		t.Fatal(reportText(r))
 	}
+}
+
+// A queueing checker, which checks a live run's events in batches, reports
+// exactly what Add reports, event by event: the same violations, anchors
+// and context, for violations on either side of a batch's end, with
+// contexts of any width.
+func TestQueueMatchesAdd(t *testing.T) {
+	var evs []Event
+	rd := NewReader(bytes.NewReader(synthTrace(150)))
+	for {
+		var e Event
+		if err := rd.Next(&e); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, e)
+	}
+	for _, every := range []int{0, 31, 233, 234, 235} {
+		broken := breakEvery(evs, every)
+		for _, ctx := range []int{-1, 0, 3, 40, 200} {
+			if ctx > 3 && every == 31 || ctx > 40 && every == 234 {
+				continue // thousands of wide contexts: slow, and no new case
+			}
+			o := CheckOptions{Profile: ProfileM618, Context: ctx, MaxKept: 100000}
+			want, got := NewChecker(o), newQueueingChecker(o)
+			for i := range broken {
+				e := broken[i]
+				want.Add(&e)
+				got.queue(&e)
+				e = Event{} // the caller reuses its event
+			}
+			w, g := want.Finish(), got.Finish()
+			if !reflect.DeepEqual(w, g) {
+				t.Fatalf("every %d, context %d: queue:\n%s\nAdd:\n%s", every, ctx, reportText(g), reportText(w))
+			}
+			if every != 0 && len(w.Violations) == 0 {
+				t.Fatalf("every %d: the broken trace passed", every)
+			}
+		}
+	}
+}
+
+// breakEvery returns a copy of evs with every n-th event broken (n = 0:
+// none), in turn: its send_len off by 7 (BUF-4, at the event), its seq
+// repeated (TR-2, on no connection), or the event left out (a POLL left
+// out breaks EV-7 at its poll's end, anchored at an earlier event).
+func breakEvery(evs []Event, n int) []Event {
+	out := slices.Clone(evs)
+	if n == 0 {
+		return out
+	}
+	for i, k := n, 0; i < len(out); i, k = i+n, k+1 {
+		switch k % 3 {
+		case 0:
+			out[i].SendLen += 7
+		case 1:
+			out[i].Seq = out[i-1].Seq
+		case 2:
+			out[i].Ev = EvOther // dropped below
+		}
+	}
+	return slices.DeleteFunc(out, func(e Event) bool { return e.Ev == EvOther })
 }

@@ -150,8 +150,8 @@ func RunScenario(impl Impl, s Scenario, seed sim.Seed, o RunOptions) *Result {
 	}
 	env := &Env{Seed: seed, World: w, Net: network, Rand: w.Rand("scenario " + s.ID), impl: impl, t: newTracer(), extra: o.ExtraPolls}
 	network.Observe(env.t.observe)
-	checker := NewChecker(CheckOptions{Profile: o.Rules, PollClock: true})
-	env.t.addSink(checker.Add)
+	checker := newQueueingChecker(CheckOptions{Profile: o.Rules, PollClock: true})
+	env.t.addSink(checker.queue)
 	out := o.Trace
 	var digest hash.Hash
 	if o.Digest {
