@@ -77,7 +77,12 @@
 // that run; one that never returns is abandoned after a wall-clock limit
 // (the only wall clock in the package, outside the simulated world) and
 // reported; a run that never lets virtual time advance hits a step budget.
-// The rest of the suite goes on.
+// A core that goes on calling handlers without getting anywhere (CONNECT
+// in every poll, say, each one making the scenario queue its data again)
+// hits a budget of handler calls or of bytes queued with mg_send
+// ([RunOptions].MaxCalls, MaxQueued): its run fails in a second, the same
+// way for the same seed, instead of after a minute of wall time or by
+// filling the machine's memory. The rest of the suite goes on.
 //
 // conformance imports sim and simnet, never reference: the reference is
 // one implementation among others.

@@ -40,6 +40,16 @@ type RunOptions struct {
 	// WallLimit bounds the wall-clock time of the run: a handler that never
 	// returns is reported as a failure of the run after it. Zero: 60s.
 	WallLimit time.Duration
+	// MaxCalls bounds the handler calls of the run, and MaxQueued the
+	// bytes its handlers queue with mg_send. A core that keeps calling
+	// handlers without getting anywhere, or repeats an event that makes a
+	// handler queue its data again (CONNECT in every poll, say), fails
+	// the run when it goes over either: deterministically, long before
+	// WallLimit, and before the queued bytes fill the machine's memory.
+	// Zero: 250,000 calls and 64 MiB (the suite's largest runs make
+	// 53,000 calls and queue 1 MiB).
+	MaxCalls  int64
+	MaxQueued int64
 	// ExtraPolls is how many polls each manager runs after the scenario
 	// finished, before it is freed. Zero: 2.
 	ExtraPolls int
@@ -59,6 +69,12 @@ func (o RunOptions) withDefaults() RunOptions {
 	}
 	if o.WallLimit == 0 {
 		o.WallLimit = 60 * time.Second
+	}
+	if o.MaxCalls == 0 {
+		o.MaxCalls = 250_000
+	}
+	if o.MaxQueued == 0 {
+		o.MaxQueued = 64 << 20
 	}
 	if o.ExtraPolls == 0 {
 		o.ExtraPolls = 2
@@ -149,6 +165,7 @@ func RunScenario(impl Impl, s Scenario, seed sim.Seed, o RunOptions) *Result {
 		return res
 	}
 	env := &Env{Seed: seed, World: w, Net: network, Rand: w.Rand("scenario " + s.ID), impl: impl, t: newTracer(), extra: o.ExtraPolls}
+	env.t.maxCalls, env.t.maxQueued = o.MaxCalls, o.MaxQueued
 	network.Observe(env.t.observe)
 	checker := newQueueingChecker(CheckOptions{Profile: o.Rules, PollClock: true})
 	env.t.addSink(checker.queue)
@@ -239,6 +256,10 @@ func setup(env *Env, s Scenario) (err error) {
 func describeWorldError(err error) string {
 	var pe *sim.PanicError
 	if errors.As(err, &pe) {
+		var over *budgetError
+		if v, ok := pe.Value.(error); ok && errors.As(v, &over) {
+			return over.Error()
+		}
 		return fmt.Sprintf("crash: process %q panicked at %v: %v", pe.Proc, pe.At, pe.Value)
 	}
 	var be *sim.BudgetError

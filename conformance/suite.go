@@ -23,9 +23,13 @@ type SuiteOptions struct {
 	Rules       Profile
 	// Jobs is how many runs go at once. Zero: GOMAXPROCS. The results, and
 	// everything derived from them, are the same for any value.
-	Jobs      int
+	Jobs int
+	// MaxSteps, WallLimit, MaxCalls and MaxQueued bound each run, as in
+	// [RunOptions]. Zero: the defaults there.
 	MaxSteps  uint64
 	WallLimit time.Duration
+	MaxCalls  int64
+	MaxQueued int64
 	Replay    string
 	// Digest asks every run for the digest of its trace (Result.Digest).
 	Digest bool
@@ -161,7 +165,7 @@ func runJobs(impl Impl, jobs []job, o SuiteOptions, done func(job, *Result)) {
 			defer wg.Done()
 			for i := range next {
 				j := jobs[i]
-				results[i] = RunScenario(impl, j.s, j.seed, RunOptions{Rules: o.Rules, Net: j.net, MaxSteps: o.MaxSteps, WallLimit: o.WallLimit, Replay: o.Replay, Digest: o.Digest,
+				results[i] = RunScenario(impl, j.s, j.seed, RunOptions{Rules: o.Rules, Net: j.net, MaxSteps: o.MaxSteps, WallLimit: o.WallLimit, MaxCalls: o.MaxCalls, MaxQueued: o.MaxQueued, Replay: o.Replay, Digest: o.Digest,
 					Profile: o.Profile, ProfileFile: o.ProfileFile})
 				close(ready[i])
 			}

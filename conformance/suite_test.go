@@ -306,3 +306,52 @@ func TestRulesDocUpToDate(t *testing.T) {
 		t.Fatalf("docs/rules.md is out of date; regenerate it with: go test ./conformance -run RulesDocUpToDate -update-docs")
 	}
 }
+
+// busyForever never finishes: a socket-less connection re-arms its timer
+// every millisecond, so its manager keeps calling its handler, which
+// queues a kilobyte at every POLL (that no socket ever sends).
+func busyForever(e *conformance.Env) {
+	m := e.NewManager(e.Host("box"))
+	kilo := make([]byte, 1024)
+	c, err := m.AddSock(func(c conformance.Conn, ev conformance.Ev, d conformance.Data) {
+		switch ev {
+		case conformance.EvTimer:
+			c.SetTimer(d.Time + 0.001)
+		case conformance.EvPoll:
+			c.Send(kilo)
+		}
+	})
+	if err != nil {
+		e.Errorf("add_sock: %v", err)
+		return
+	}
+	c.SetTimer(m.Time() + 0.001)
+	e.Loop("box", m, 1)
+}
+
+// A run that keeps calling handlers, or queueing bytes, without finishing
+// ends at its budget, deterministically, with a liveness failure that
+// says which; with budgets it stays under, it runs on to its deadline.
+func TestBudgetsEndARunThatNeverFinishes(t *testing.T) {
+	s := conformance.Scenario{ID: "x.1", Name: "busy-forever", Deadline: 10 * time.Second, Setup: busyForever}
+	run := func(o conformance.RunOptions) *conformance.Result {
+		o.Digest = true
+		return conformance.RunScenario(adapter.New(), s, 1, o)
+	}
+	for _, c := range []struct {
+		o    conformance.RunOptions
+		want string
+	}{
+		{conformance.RunOptions{MaxCalls: 5000, MaxQueued: 1 << 30}, "liveness: 5000 handler calls by "},
+		{conformance.RunOptions{MaxCalls: 1 << 20, MaxQueued: 100 << 10}, "liveness: more than 102400 bytes queued with mg_send by "},
+		{conformance.RunOptions{MaxCalls: 1 << 20, MaxQueued: 1 << 30}, "liveness: the scenario did not finish within 10s of simulated time"},
+	} {
+		r := run(c.o)
+		if len(r.Failures) == 0 || !strings.HasPrefix(r.Failures[0], c.want) {
+			t.Fatalf("%+v: %d events, failures %q", c.o, r.Events, r.Failures)
+		}
+		if again := run(c.o); again.Digest != r.Digest || again.Failures[0] != r.Failures[0] {
+			t.Fatalf("%+v: the same run ended differently: %q, then %q", c.o, r.Failures[0], again.Failures[0])
+		}
+	}
+}

@@ -3,6 +3,7 @@ package conformance
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,19 +18,54 @@ import (
 // returns, the bytes the handler queued and removed (counted at the [Conn]
 // it is given), and running digests of each stream.
 type tracer struct {
-	seq      int64
-	nextConn int64
-	closed   int64
-	mgrs     int64
-	byConn   map[Conn]*connRec // every connection seen, closed ones included
-	open     []*connRec        // connections not yet closed, in creation order (pruned lazily)
-	streams  map[streamKey]*connRec
-	sinks    []func(*Event)
-	ev       Event // reused for every call
-	events   int64
-	dead     atomic.Bool // set when the run is abandoned (a handler never returned)
-	calls    int         // handler calls in progress
-	faults   []Event     // fault events waiting for the running call to end
+	seq       int64
+	nextConn  int64
+	closed    int64
+	mgrs      int64
+	byConn    map[Conn]*connRec // every connection seen, closed ones included
+	open      []*connRec        // connections not yet closed, in creation order (pruned lazily)
+	streams   map[streamKey]*connRec
+	sinks     []func(*Event)
+	ev        Event // reused for every call
+	events    int64
+	dead      atomic.Bool // set when the run is abandoned (a handler never returned)
+	calls     int         // handler calls in progress
+	faults    []Event     // fault events waiting for the running call to end
+	made      int64       // handler calls made
+	maxCalls  int64       // the most the run may make (0: no bound)
+	queued    int64       // bytes queued with mg_send
+	maxQueued int64       // the most the run may queue (0: no bound)
+}
+
+// budgetError is the panic that ends a run from inside the handler call,
+// or the mg_send, that went over one of its budgets (RunOptions.MaxCalls,
+// RunOptions.MaxQueued); the harness reports it as a liveness failure.
+type budgetError struct {
+	what string  // "1000 handler calls"
+	at   float64 // the clock of the last call made
+}
+
+func (e *budgetError) Error() string {
+	return "liveness: " + e.what + " by " + ftoa(e.at) + "s of virtual time and the scenario has not finished: " +
+		"a core that repeats events (CONNECT in every poll, say) or never gets anywhere? (RunOptions or Target raise the bound)"
+}
+
+// count counts a handler call and ends the run, from inside the call,
+// when it is one more than the run may make.
+func (t *tracer) count() {
+	t.made++
+	if t.made > t.maxCalls && t.maxCalls > 0 {
+		panic(&budgetError{what: strconv.FormatInt(t.maxCalls, 10) + " handler calls", at: t.ev.T})
+	}
+}
+
+// countQueued counts n bytes queued by mg_send and ends the run when the
+// run's handlers have queued more than they may.
+func (t *tracer) countQueued(n int) {
+	t.queued += int64(n)
+	if t.queued > t.maxQueued && t.maxQueued > 0 {
+		panic(&budgetError{what: "more than " + strconv.FormatInt(t.maxQueued, 10) + " bytes queued with mg_send", at: t.ev.T})
+	}
 }
 
 type streamKey struct{ local, remote netip.AddrPort }
@@ -215,6 +251,7 @@ func (t *tracer) child(l *connRec, c Conn, ev Ev) *connRec {
 
 // call records one handler call around the scenario's handler.
 func (r *connRec) call(ev Ev, d Data) {
+	r.t.count()
 	r.udp = r.c.Flags()&FlagUDP != 0
 	r.enter(ev, d)
 	r.inCall, r.queued, r.removed = true, 0, 0
@@ -319,6 +356,7 @@ func (r *connRec) exit(ev Ev) {
 // passes each call on.
 
 func (r *connRec) Send(p []byte) {
+	r.t.countQueued(len(p))
 	if r.inCall {
 		r.queued += int64(len(p))
 	}

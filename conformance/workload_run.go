@@ -39,6 +39,12 @@ type Target struct {
 	// Trace, if set, receives the JSONL trace of every run, one after the
 	// other: set it to look at the run of one workload.
 	Trace io.Writer
+	// MaxCalls and MaxQueued bound each run's handler calls and the bytes
+	// its handlers queue (see RunOptions). Zero: 10,000,000 calls and
+	// 1 GiB; an echo of 100 clients x 64 KiB makes 200,000 calls and
+	// queues 6.4 MB.
+	MaxCalls  int64
+	MaxQueued int64
 
 	_ struct{}
 }
@@ -141,7 +147,8 @@ func RunWorkload(tg Target, w Workload) *Outcome {
 	cfg := w.Net.Config()
 	s := Scenario{ID: "workload", Name: "workload", Title: "a drawn workload", Deadline: w.deadline(),
 		Setup: func(e *Env) { setupWorkload(e, tg, w, o.Clients) }}
-	o.Result = RunScenario(tg.Impl, s, w.Seed, RunOptions{Rules: tg.Rules, Net: "workload", Profile: &simnet.Profile{Name: "workload", Config: cfg}, Trace: tg.Trace})
+	o.Result = RunScenario(tg.Impl, s, w.Seed, RunOptions{Rules: tg.Rules, Net: "workload", Profile: &simnet.Profile{Name: "workload", Config: cfg}, Trace: tg.Trace,
+		MaxCalls: cmp.Or(tg.MaxCalls, 10_000_000), MaxQueued: cmp.Or(tg.MaxQueued, 1<<30)})
 	if tg.Property != nil {
 		o.PropertyErr = callProperty(tg.Property, o)
 	}
