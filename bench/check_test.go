@@ -55,8 +55,9 @@ func runEchoWorkload(b testing.TB, clients, size int, trace io.Writer) {
 // the conformance kit, the checker following the run as it goes (no trace
 // is written). The checker's speed inside a live run is its share of a CPU
 // profile: with -cpuprofile, the cumulative time of
-// conformance.(*Checker).Add per iteration, against the about 200,000
-// events of one run (BENCHMARKS.md).
+// conformance.(*Checker).check plus conformance.(*ring).push (a run's
+// checker queues events and checks them in batches) per iteration, against
+// the about 200,000 events of one run (BENCHMARKS.md).
 func BenchmarkCheckInRun(b *testing.B) {
 	for b.Loop() {
 		runEchoWorkload(b, 100, 64<<10, nil)
