@@ -158,6 +158,11 @@ func runJobs(impl Impl, jobs []job, o SuiteOptions, done func(job, *Result)) {
 		ready[i] = make(chan struct{})
 	}
 	next := make(chan int)
+	// At most window runs are started and not yet handed to done: a run
+	// that takes long (a handler abandoned after WallLimit) does not let
+	// the other workers pile up finished results, each perhaps with a
+	// thousand violations, behind it.
+	window := make(chan struct{}, runWindow(o.Jobs))
 	var wg sync.WaitGroup
 	for w := 0; w < o.Jobs; w++ {
 		wg.Add(1)
@@ -173,6 +178,7 @@ func runJobs(impl Impl, jobs []job, o SuiteOptions, done func(job, *Result)) {
 	}
 	go func() {
 		for i := range jobs {
+			window <- struct{}{}
 			next <- i
 		}
 		close(next)
@@ -181,7 +187,11 @@ func runJobs(impl Impl, jobs []job, o SuiteOptions, done func(job, *Result)) {
 		<-ready[i]
 		done(jobs[i], results[i])
 		results[i] = nil // the aggregate keeps what the report needs
-
+		<-window
 	}
 	wg.Wait()
 }
+
+// runWindow is how many runs may be started ahead of the first one not yet
+// reported, for jobs workers.
+func runWindow(jobs int) int { return 16 * jobs }

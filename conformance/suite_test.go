@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -353,5 +354,43 @@ func TestBudgetsEndARunThatNeverFinishes(t *testing.T) {
 		if again := run(c.o); again.Digest != r.Digest || again.Failures[0] != r.Failures[0] {
 			t.Fatalf("%+v: the same run ended differently: %q, then %q", c.o, r.Failures[0], again.Failures[0])
 		}
+	}
+}
+
+// While one run is slow, the other workers start at most a window of runs
+// after it (runWindow: 16 per worker), so finished results do not pile up
+// behind it. The suite's first run waits, in its set-up, until the other
+// runs stop starting.
+func TestSlowRunHoldsBackAWindow(t *testing.T) {
+	var started atomic.Int64
+	release := make(chan struct{})
+	s := conformance.Scenario{ID: "x.1", Name: "first-is-slow", Deadline: time.Second, Setup: func(e *conformance.Env) {
+		if e.Seed == 1 {
+			<-release
+		} else {
+			started.Add(1)
+		}
+		e.Finish()
+	}}
+	done := make(chan *conformance.SuiteResult)
+	go func() {
+		done <- conformance.RunSuite(adapter.New(), conformance.SuiteOptions{Scenarios: []conformance.Scenario{s},
+			Seeds: conformance.SeedRange(1, 200), Nets: []string{"lan"}, Jobs: 2})
+	}()
+	const ahead = 2*16 - 1 // the window, less the slow run
+	for started.Load() < ahead {
+		runtime.Gosched()
+	}
+	// Give a run past the window every chance to start (a run takes well
+	// under a millisecond); with the window kept, none does.
+	for wait := time.Now(); started.Load() == ahead && time.Since(wait) < 50*time.Millisecond; {
+		runtime.Gosched()
+	}
+	if n := started.Load(); n != ahead {
+		t.Errorf("%d runs started while the first one was held; want %d", n, ahead)
+	}
+	close(release)
+	if r := <-done; !r.OK() || r.Runs != 200 {
+		t.Fatalf("%d runs, %d failed", r.Runs, r.Failed)
 	}
 }
