@@ -46,8 +46,8 @@ type RunOptions struct {
 	// handler queue its data again (CONNECT in every poll, say), fails
 	// the run when it goes over either: deterministically, long before
 	// WallLimit, and before the queued bytes fill the machine's memory.
-	// Zero: 250,000 calls and 64 MiB (the suite's largest runs make
-	// 53,000 calls and queue 1 MiB).
+	// Zero: DefaultMaxCalls and DefaultMaxQueued. A failure's replay
+	// command carries bounds other than these ("mgsim run --max-calls").
 	MaxCalls  int64
 	MaxQueued int64
 	// ExtraPolls is how many polls each manager runs after the scenario
@@ -60,6 +60,14 @@ type RunOptions struct {
 	_ struct{}
 }
 
+// The run budgets when RunOptions leave them zero: five times the calls of
+// the suite's largest runs (53,000) and 64 times the bytes they queue
+// (1 MiB).
+const (
+	DefaultMaxCalls  = 250_000
+	DefaultMaxQueued = 64 << 20
+)
+
 func (o RunOptions) withDefaults() RunOptions {
 	if o.Net == "" {
 		o.Net = "lan"
@@ -71,10 +79,10 @@ func (o RunOptions) withDefaults() RunOptions {
 		o.WallLimit = 60 * time.Second
 	}
 	if o.MaxCalls == 0 {
-		o.MaxCalls = 250_000
+		o.MaxCalls = DefaultMaxCalls
 	}
 	if o.MaxQueued == 0 {
-		o.MaxQueued = 64 << 20
+		o.MaxQueued = DefaultMaxQueued
 	}
 	if o.ExtraPolls == 0 {
 		o.ExtraPolls = 2
@@ -104,6 +112,7 @@ type Result struct {
 	// Digest is the hex SHA-256 of the trace, when RunOptions.Digest asked.
 	Digest      string
 	replay      string
+	budgets     string // the replay's flags for bounds other than the defaults
 	profileFile string
 }
 
@@ -116,8 +125,21 @@ func (r *Result) Replay() string {
 	if r.profileFile != "" {
 		net = "--profile-file " + r.profileFile
 	}
-	return fmt.Sprintf("%s --impl %s --scenario %s --seed %d %s --rules %s",
-		r.replay, r.Impl, r.Scenario.ID, r.Seed, net, r.Rules)
+	return fmt.Sprintf("%s --impl %s --scenario %s --seed %d %s --rules %s%s",
+		r.replay, r.Impl, r.Scenario.ID, r.Seed, net, r.Rules, r.budgets)
+}
+
+// budgetFlags returns the flags that give a replay o's run budgets, when
+// they are not the defaults.
+func budgetFlags(o RunOptions) string {
+	var b strings.Builder
+	if o.MaxCalls != DefaultMaxCalls {
+		fmt.Fprintf(&b, " --max-calls %d", o.MaxCalls)
+	}
+	if o.MaxQueued != DefaultMaxQueued {
+		fmt.Fprintf(&b, " --max-queued %d", o.MaxQueued)
+	}
+	return b.String()
 }
 
 // Summary is a short deterministic description of what went wrong, empty
@@ -144,7 +166,7 @@ func (r *Result) Summary() string {
 // all reported in the Result.
 func RunScenario(impl Impl, s Scenario, seed sim.Seed, o RunOptions) *Result {
 	o = o.withDefaults()
-	res := &Result{Scenario: s, Impl: impl.Name(), Seed: seed, Net: o.Net, Rules: o.Rules, replay: o.Replay}
+	res := &Result{Scenario: s, Impl: impl.Name(), Seed: seed, Net: o.Net, Rules: o.Rules, replay: o.Replay, budgets: budgetFlags(o)}
 	prof, ok := LookupNetProfile(o.Net)
 	if o.Profile != nil {
 		prof, ok = *o.Profile, true

@@ -47,7 +47,7 @@ type budgetError struct {
 
 func (e *budgetError) Error() string {
 	return "liveness: " + e.what + " by " + ftoa(e.at) + "s of virtual time and the scenario has not finished: " +
-		"a core that repeats events (CONNECT in every poll, say) or never gets anywhere? (RunOptions or Target raise the bound)"
+		"a core that repeats events (CONNECT in every poll, say) or never gets anywhere? (mgsim run --max-calls and --max-queued raise the bounds)"
 }
 
 // count counts a handler call and ends the run, from inside the call,

@@ -32,6 +32,8 @@ func TestBadUsageIsOneLineAndExit2(t *testing.T) {
 		{"run", "--profile", "moon"},
 		{"run", "--rules", "strict"},
 		{"run", "--jobs", "0"},
+		{"run", "--max-calls", "0"},
+		{"run", "--max-queued", "-5"},
 		{"run", "--scenario", "1.1", "--seed", "1", "--trace", filepath.Join(dir, "no", "such", "dir", "t.jsonl")},
 		{"run", "--junit", filepath.Join(dir, "no", "such", "dir", "j.xml")},
 		{"run", "--trace", filepath.Join(dir, "t.jsonl")},
@@ -68,6 +70,16 @@ func TestRunOneScenarioPasses(t *testing.T) {
 	code, out, stderr := mgsim(t, "", "run", "--scenario", "1.2", "--seed", "3", "--profile", "lan")
 	if code != 0 || !strings.Contains(out, "PASS 1.2") || !strings.Contains(out, "1 scenarios, 1 runs") {
 		t.Fatalf("exit %d\n%s%s", code, out, stderr)
+	}
+}
+
+// A run over its budget of handler calls fails with a liveness message,
+// and its replay command carries the budget, so that it fails the same way.
+func TestRunBudgetIsInTheReplay(t *testing.T) {
+	code, out, _ := mgsim(t, "", "run", "--scenario", "2.1", "--seed", "3", "--profile", "lan", "--max-calls", "10")
+	if code != 1 || !strings.Contains(out, "liveness: 10 handler calls by ") ||
+		!strings.Contains(out, "replay: go run ./cmd/mgsim run --impl reference --scenario 2.1 --seed 3 --profile lan --rules mongoose-6.18 --max-calls 10\n") {
+		t.Fatalf("exit %d\n%s", code, out)
 	}
 }
 

@@ -30,6 +30,8 @@ type runFlags struct {
 	jobs      int
 	verbose   bool
 	digests   bool
+	maxCalls  int64
+	maxQueued int64
 }
 
 func (f *runFlags) register(fs *flag.FlagSet) {
@@ -47,6 +49,8 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.jobs, "jobs", runtime.GOMAXPROCS(0), "runs at once (the output is the same for any value)")
 	fs.BoolVar(&f.verbose, "v", false, "print a line for every run")
 	fs.BoolVar(&f.digests, "digests", false, "print the SHA-256 of every run's trace instead of the report (for determinism checks)")
+	fs.Int64Var(&f.maxCalls, "max-calls", conformance.DefaultMaxCalls, "fail a run after this many handler calls (a core that never gets anywhere)")
+	fs.Int64Var(&f.maxQueued, "max-queued", conformance.DefaultMaxQueued, "fail a run after its handlers queued this many bytes with mg_send")
 }
 
 func runCmd(args []string, stdout, stderr io.Writer) error {
@@ -94,6 +98,10 @@ func (f *runFlags) plan() (runPlan, error) {
 		return p, usageErr("run: --jobs must be at least 1, got %d", f.jobs)
 	}
 	p.opts.Jobs = f.jobs
+	if f.maxCalls < 1 || f.maxQueued < 1 {
+		return p, usageErr("run: --max-calls and --max-queued must be at least 1, got %d and %d", f.maxCalls, f.maxQueued)
+	}
+	p.opts.MaxCalls, p.opts.MaxQueued = f.maxCalls, f.maxQueued
 	var err error
 	if p.opts.Scenarios, err = selectScenarios(f.scenarios); err != nil {
 		return p, err
@@ -258,7 +266,8 @@ func unwrapPath(err error) error {
 
 func runTraced(p runPlan, out io.Writer, stdout io.Writer) error {
 	r := conformance.RunScenario(p.impl.impl, p.opts.Scenarios[0], p.opts.Seeds[0],
-		conformance.RunOptions{Rules: p.opts.Rules, Net: p.opts.Nets[0], Trace: out, Profile: p.opts.Profile, ProfileFile: p.opts.ProfileFile})
+		conformance.RunOptions{Rules: p.opts.Rules, Net: p.opts.Nets[0], Trace: out, Profile: p.opts.Profile, ProfileFile: p.opts.ProfileFile,
+			MaxCalls: p.opts.MaxCalls, MaxQueued: p.opts.MaxQueued})
 	printRun(stdout, r)
 	if !r.OK() {
 		return errFailed
