@@ -283,6 +283,7 @@ func (c *Checker) addText(text []byte, lineNo int) {
 }
 
 func (c *Checker) directive(text []byte, lineNo int) {
+	c.drain() // the directive applies from here on
 	if pollClockIn(appendDirectives(nil, text, lineNo)) {
 		c.pollClock = true
 	}

@@ -746,17 +746,7 @@ func TestResolverFailureWithoutPollFields(t *testing.T) {
 // and context, for violations on either side of a batch's end, with
 // contexts of any width.
 func TestQueueMatchesAdd(t *testing.T) {
-	var evs []Event
-	rd := NewReader(bytes.NewReader(synthTrace(150)))
-	for {
-		var e Event
-		if err := rd.Next(&e); err == io.EOF {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		evs = append(evs, e)
-	}
+	evs := readEvents(synthTrace(150))
 	for _, every := range []int{0, 31, 233, 234, 235} {
 		broken := breakEvery(evs, every)
 		for _, ctx := range []int{-1, 0, 3, 40, 200} {

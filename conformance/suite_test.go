@@ -355,6 +355,18 @@ func TestBudgetsEndARunThatNeverFinishes(t *testing.T) {
 			t.Fatalf("%+v: the same run ended differently: %q, then %q", c.o, r.Failures[0], again.Failures[0])
 		}
 	}
+	// Over the budget already in the scenario's set-up: the same failure,
+	// not a crash of the set-up.
+	s.Setup = func(e *conformance.Env) {
+		c, _ := e.NewManager(e.Host("box")).AddSock(nil)
+		for range 200 {
+			c.Send(make([]byte, 1024))
+		}
+	}
+	r := run(conformance.RunOptions{MaxQueued: 100 << 10})
+	if want := "liveness: more than 102400 bytes queued with mg_send by 0s "; len(r.Failures) != 1 || !strings.HasPrefix(r.Failures[0], want) {
+		t.Fatalf("set-up over budget: failures %q, want one starting %q", r.Failures, want)
+	}
 }
 
 // While one run is slow, the other workers start at most a window of runs

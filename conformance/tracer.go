@@ -28,18 +28,20 @@ type tracer struct {
 	sinks     []func(*Event)
 	ev        Event // reused for every call
 	events    int64
-	dead      atomic.Bool // set when the run is abandoned (a handler never returned)
-	calls     int         // handler calls in progress
-	faults    []Event     // fault events waiting for the running call to end
-	made      int64       // handler calls made
-	maxCalls  int64       // the most the run may make (0: no bound)
-	queued    int64       // bytes queued with mg_send
-	maxQueued int64       // the most the run may queue (0: no bound)
+	dead      atomic.Bool  // set when the run is abandoned (a handler never returned)
+	calls     int          // handler calls in progress
+	faults    []Event      // fault events waiting for the running call to end
+	made      int64        // handler calls made
+	maxCalls  int64        // the most the run may make (0: no bound)
+	queued    int64        // bytes queued with mg_send
+	maxQueued int64        // the most the run may queue (0: no bound)
+	over      *budgetError // the first budget the run went over
 }
 
 // budgetError is the panic that ends a run from inside the handler call,
 // or the mg_send, that went over one of its budgets (RunOptions.MaxCalls,
-// RunOptions.MaxQueued); the harness reports it as a liveness failure.
+// RunOptions.MaxQueued); the harness reports it as a liveness failure
+// (tracer.over), whatever the implementation made of the panic.
 type budgetError struct {
 	what string  // "1000 handler calls"
 	at   float64 // the clock of the last call made
@@ -47,7 +49,7 @@ type budgetError struct {
 
 func (e *budgetError) Error() string {
 	return "liveness: " + e.what + " by " + ftoa(e.at) + "s of virtual time and the scenario has not finished: " +
-		"a core that repeats events (CONNECT in every poll, say) or never gets anywhere? (mgsim run --max-calls and --max-queued raise the bounds)"
+		"a core that repeats events (CONNECT in every poll, say) or never gets anywhere? (mgsim run --max-calls and --max-queued, or the options' MaxCalls and MaxQueued, raise the bounds)"
 }
 
 // count counts a handler call and ends the run, from inside the call,
@@ -55,7 +57,7 @@ func (e *budgetError) Error() string {
 func (t *tracer) count() {
 	t.made++
 	if t.made > t.maxCalls && t.maxCalls > 0 {
-		panic(&budgetError{what: strconv.FormatInt(t.maxCalls, 10) + " handler calls", at: t.ev.T})
+		t.overBudget(strconv.FormatInt(t.maxCalls, 10) + " handler calls")
 	}
 }
 
@@ -64,8 +66,26 @@ func (t *tracer) count() {
 func (t *tracer) countQueued(n int) {
 	t.queued += int64(n)
 	if t.queued > t.maxQueued && t.maxQueued > 0 {
-		panic(&budgetError{what: "more than " + strconv.FormatInt(t.maxQueued, 10) + " bytes queued with mg_send", at: t.ev.T})
+		t.overBudget("more than " + strconv.FormatInt(t.maxQueued, 10) + " bytes queued with mg_send")
 	}
+}
+
+// overOr is the budget the run went over, if any, else failure.
+func (t *tracer) overOr(failure string) string {
+	if t.over != nil {
+		return t.over.Error()
+	}
+	return failure
+}
+
+// overBudget records the first budget the run went over, which the
+// harness reports whatever becomes of the panic (an implementation may
+// wrap a handler's panic, or recover it and go on), and ends the run.
+func (t *tracer) overBudget(what string) {
+	if t.over == nil {
+		t.over = &budgetError{what: what, at: t.ev.T}
+	}
+	panic(t.over)
 }
 
 type streamKey struct{ local, remote netip.AddrPort }
