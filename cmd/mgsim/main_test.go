@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mgsim/mgsim/conformance"
+	"github.com/mgsim/mgsim/reference/adapter"
 )
 
 // mgsim runs the command in-process and returns its exit status, stdout
@@ -33,7 +34,7 @@ func TestBadUsageIsOneLineAndExit2(t *testing.T) {
 		{"run", "--rules", "strict"},
 		{"run", "--jobs", "0"},
 		{"run", "--max-calls", "0"},
-		{"run", "--max-queued", "-5"},
+		{"run", "--max-queued", "0"},
 		{"run", "--scenario", "1.1", "--seed", "1", "--trace", filepath.Join(dir, "no", "such", "dir", "t.jsonl")},
 		{"run", "--junit", filepath.Join(dir, "no", "such", "dir", "j.xml")},
 		{"run", "--trace", filepath.Join(dir, "t.jsonl")},
@@ -80,6 +81,19 @@ func TestRunBudgetIsInTheReplay(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "liveness: 10 handler calls by ") ||
 		!strings.Contains(out, "replay: go run ./cmd/mgsim run --impl reference --scenario 2.1 --seed 3 --profile lan --rules mongoose-6.18 --max-calls 10\n") {
 		t.Fatalf("exit %d\n%s", code, out)
+	}
+}
+
+// A budget given as negative (no bound) replays as such: the flag takes it.
+func TestRunWithoutBudgetReplays(t *testing.T) {
+	r := conformance.RunScenario(adapter.New(), conformance.Scenarios()[0], 1, conformance.RunOptions{MaxCalls: -1, MaxQueued: -1})
+	replay := r.Replay()
+	if !strings.HasSuffix(replay, " --max-calls -1 --max-queued -1") {
+		t.Fatalf("replay %q", replay)
+	}
+	args := strings.Fields(strings.TrimPrefix(replay, "go run ./cmd/mgsim "))
+	if code, out, stderr := mgsim(t, "", args...); code != 0 {
+		t.Fatalf("%v: exit %d\n%s%s", args, code, out, stderr)
 	}
 }
 

@@ -49,8 +49,8 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.jobs, "jobs", runtime.GOMAXPROCS(0), "runs at once (the output is the same for any value)")
 	fs.BoolVar(&f.verbose, "v", false, "print a line for every run")
 	fs.BoolVar(&f.digests, "digests", false, "print the SHA-256 of every run's trace instead of the report (for determinism checks)")
-	fs.Int64Var(&f.maxCalls, "max-calls", conformance.DefaultMaxCalls, "fail a run after this many handler calls (a core that never gets anywhere)")
-	fs.Int64Var(&f.maxQueued, "max-queued", conformance.DefaultMaxQueued, "fail a run after its handlers queued this many bytes with mg_send")
+	fs.Int64Var(&f.maxCalls, "max-calls", conformance.DefaultMaxCalls, "fail a run after this many handler calls, a core that never gets anywhere (negative: no bound)")
+	fs.Int64Var(&f.maxQueued, "max-queued", conformance.DefaultMaxQueued, "fail a run after its handlers queued this many bytes with mg_send (negative: no bound)")
 }
 
 func runCmd(args []string, stdout, stderr io.Writer) error {
@@ -98,8 +98,8 @@ func (f *runFlags) plan() (runPlan, error) {
 		return p, usageErr("run: --jobs must be at least 1, got %d", f.jobs)
 	}
 	p.opts.Jobs = f.jobs
-	if f.maxCalls < 1 || f.maxQueued < 1 {
-		return p, usageErr("run: --max-calls and --max-queued must be at least 1, got %d and %d", f.maxCalls, f.maxQueued)
+	if f.maxCalls == 0 || f.maxQueued == 0 {
+		return p, usageErr("run: --max-calls and --max-queued must not be 0 (negative: no bound), got %d and %d", f.maxCalls, f.maxQueued)
 	}
 	p.opts.MaxCalls, p.opts.MaxQueued = f.maxCalls, f.maxQueued
 	var err error
