@@ -250,16 +250,24 @@ func waitForGoroutines(t *testing.T, before int) {
 	}
 }
 
-func TestAbortReturnsWhenAProcessNeverYields(t *testing.T) {
-	w := sim.New(sim.Options{})
-	release := make(chan struct{})
-	w.Go("stuck", func(p *sim.Proc) { <-release }) // stands for a handler in an endless loop
+// runAborted runs w with a process stuck until release is closed (it
+// stands for a handler in an endless loop) and its abort channel already
+// closed: Run must return ErrAborted.
+func runAborted(t *testing.T, w *sim.World, release <-chan struct{}) {
+	t.Helper()
+	w.Go("stuck", func(p *sim.Proc) { <-release })
 	abort := make(chan struct{})
 	w.SetAbort(abort)
 	close(abort)
 	if err := w.Run(sim.Never); !errors.Is(err, sim.ErrAborted) {
 		t.Fatalf("err = %v", err)
 	}
+}
+
+func TestAbortReturnsWhenAProcessNeverYields(t *testing.T) {
+	w := sim.New(sim.Options{})
+	release := make(chan struct{})
+	runAborted(t, w, release)
 	close(release)
 }
 
@@ -271,13 +279,7 @@ func TestNothingRunsAfterTheAbortedProcessReturns(t *testing.T) {
 	var ran atomic.Bool
 	w.At(sim.Time(time.Second), sim.Func(func() { ran.Store(true) }))
 	release := make(chan struct{})
-	w.Go("stuck", func(p *sim.Proc) { <-release })
-	abort := make(chan struct{})
-	w.SetAbort(abort)
-	close(abort)
-	if err := w.Run(sim.Never); !errors.Is(err, sim.ErrAborted) {
-		t.Fatalf("err = %v", err)
-	}
+	runAborted(t, w, release)
 	close(release)
 	waitForGoroutines(t, before)
 	if ran.Load() {
@@ -293,13 +295,7 @@ func TestMainParkAfterAbortReturnsFalse(t *testing.T) {
 	main := w.Current()
 	release := make(chan struct{})
 	defer close(release)
-	w.Go("stuck", func(p *sim.Proc) { <-release })
-	abort := make(chan struct{})
-	w.SetAbort(abort)
-	close(abort)
-	if err := w.Run(sim.Never); !errors.Is(err, sim.ErrAborted) {
-		t.Fatalf("err = %v", err)
-	}
+	runAborted(t, w, release)
 	returned := make(chan bool)
 	go func() {
 		parked := true
