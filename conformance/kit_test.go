@@ -111,14 +111,7 @@ func TestArrivalsAreComparedAsAWhole(t *testing.T) {
 		arrived string
 		equal   bool
 	}{{"abcdef", true}, {"", false}, {"abc", false}, {"abcdefg", false}, {"abXdef", false}, {"Xbcdefgh", false}, {"abcdeX", false}} {
-		wantDiff := len(tc.arrived)
-		for i := 0; i < len(tc.arrived) && i < len(want); i++ {
-			if tc.arrived[i] != want[i] {
-				wantDiff = i
-				break
-			}
-		}
-		wantDiff = min(wantDiff, len(want), len(tc.arrived))
+		wantDiff := firstDiff([]byte(tc.arrived), want) // comparing the whole at once
 		for cut := 0; cut <= len(tc.arrived); cut++ {
 			var a arrivals
 			a.add([]byte(tc.arrived[:cut]), want)

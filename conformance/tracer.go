@@ -32,9 +32,9 @@ type tracer struct {
 	calls     int          // handler calls in progress
 	faults    []Event      // fault events waiting for the running call to end
 	made      int64        // handler calls made
-	maxCalls  int64        // the most the run may make (0: no bound)
+	maxCalls  int64        // the most the run may make (0 or less: no bound)
 	queued    int64        // bytes queued with mg_send
-	maxQueued int64        // the most the run may queue (0: no bound)
+	maxQueued int64        // the most the run may queue (0 or less: no bound)
 	over      *budgetError // the first budget the run went over
 }
 
