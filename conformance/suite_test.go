@@ -390,8 +390,11 @@ func TestSlowRunHoldsBackAWindow(t *testing.T) {
 			Seeds: conformance.SeedRange(1, 200), Nets: []string{"lan"}, Jobs: 2})
 	}()
 	const ahead = 2*16 - 1 // the window, less the slow run
-	for started.Load() < ahead {
-		runtime.Gosched()
+	for wait := time.Now(); started.Load() < ahead; runtime.Gosched() {
+		if time.Since(wait) > 10*time.Second { // bounds a hang, times nothing
+			close(release)
+			t.Fatalf("only %d runs started while the first one was held; want %d", started.Load(), ahead)
+		}
 	}
 	// Give a run past the window every chance to start (a run takes well
 	// under a millisecond); with the window kept, none does.
