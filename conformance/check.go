@@ -206,10 +206,24 @@ func (c *Checker) queue(e *Event) {
 	if c.report != nil {
 		return
 	}
-	c.ring.push(e)
+	if e == c.nextEvent() {
+		c.ring.commit() // built in place
+	} else {
+		c.ring.push(e)
+	}
 	if c.ring.n-c.cur >= c.batch {
 		c.drain()
 	}
+}
+
+// nextEvent returns the Event in the ring entry that the next queue
+// fills, for the caller to build the event in (then queue does not copy
+// it), or nil after Finish.
+func (c *Checker) nextEvent() *Event {
+	if c.report != nil {
+		return nil
+	}
+	return &c.ring.next().ev
 }
 
 // drain checks the queued events, in order, in their ring entries.

@@ -192,6 +192,7 @@ func RunScenario(impl Impl, s Scenario, seed sim.Seed, o RunOptions) *Result {
 	network.Observe(env.t.observe)
 	checker := newQueueingChecker(CheckOptions{Profile: o.Rules, PollClock: true})
 	env.t.addSink(checker.queue)
+	env.t.slot = checker.nextEvent
 	out := o.Trace
 	var digest hash.Hash
 	if o.Digest {

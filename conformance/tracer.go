@@ -26,7 +26,10 @@ type tracer struct {
 	open      []*connRec        // connections not yet closed, in creation order (pruned lazily)
 	streams   map[streamKey]*connRec
 	sinks     []func(*Event)
-	ev        Event // reused for every call
+	slot      func() *Event // where to build the next call's event (nil, or a nil result: in ev)
+	ev        Event         // the event of a call, when slot gives no place
+	cur       *Event        // the event of the call being made
+	callT     float64       // the clock of the last call entered
 	events    int64
 	dead      atomic.Bool  // set when the run is abandoned (a handler never returned)
 	calls     int          // handler calls in progress
@@ -83,7 +86,7 @@ func (t *tracer) overOr(failure string) string {
 // wrap a handler's panic, or recover it and go on), and ends the run.
 func (t *tracer) overBudget(what string) {
 	if t.over == nil {
-		t.over = &budgetError{what: what, at: t.ev.T}
+		t.over = &budgetError{what: what, at: t.callT}
 	}
 	panic(t.over)
 }
@@ -168,7 +171,20 @@ func faultDetail(ne simnet.Event) string {
 }
 
 // emit hands the current handler event to every sink.
-func (t *tracer) emit() { t.emitEvent(&t.ev) }
+func (t *tracer) emit() { t.emitEvent(t.cur) }
+
+// begin returns the Event to build a call's event in: the live checker's
+// next ring entry (see Checker.queue), so that the event is not copied
+// there, or the tracer's own for a call made inside another call.
+func (t *tracer) begin() *Event {
+	t.cur = &t.ev
+	if t.slot != nil && t.calls == 0 {
+		if e := t.slot(); e != nil {
+			t.cur = e
+		}
+	}
+	return t.cur
+}
 
 func (t *tracer) emitEvent(e *Event) {
 	if t.dead.Load() {
@@ -282,11 +298,11 @@ func (r *connRec) call(ev Ev, d Data) {
 	r.t.calls--
 	r.inCall = false
 	r.exit(ev)
+	r.lastEv, r.lastPoll, r.lastT = ev, r.t.cur.Poll, r.t.cur.T
 	r.t.emit()
 	if len(r.t.faults) > 0 && r.t.calls == 0 {
 		r.t.flushFaults()
 	}
-	r.lastEv, r.lastPoll, r.lastT = ev, r.t.ev.Poll, r.t.ev.T
 	if ev == EvClose && !r.closed {
 		r.closed = true
 		r.t.closed++
@@ -297,8 +313,9 @@ func (r *connRec) call(ev Ev, d Data) {
 func (r *connRec) enter(ev Ev, d Data) {
 	t := r.t
 	t.seq++
-	e := &t.ev
+	e := t.begin()
 	*e = Event{Seq: t.seq, T: r.m.impl.Time(), Conn: r.id, Role: r.role, UDP: r.udp, Ev: ev, Name: ev.String(), Origin: r.origin, Mgr: r.m.idx}
+	t.callT = e.T
 	e.Has = HasUDP | HasOrigin | HasMgr | HasRecvAfter | HasSendAfter | HasFlags | HasFlagsAfter |
 		HasQueued | HasRemoved | HasTimer | HasTimerAfter | HasRecvLimit
 	if p := r.m.impl.PollIndex(); p > 0 {
@@ -363,7 +380,7 @@ func (r *connRec) txSumOr() uint64 {
 }
 
 func (r *connRec) exit(ev Ev) {
-	e := &r.t.ev
+	e := r.t.cur
 	e.RecvAfter, e.SendAfter = int64(len(r.c.RecvBuf())), int64(r.c.SendLen())
 	e.FlagsAfter, e.TimerAfter = r.c.Flags(), r.c.Timer()
 	e.Queued, e.Removed = r.queued, r.removed
