@@ -1,6 +1,9 @@
 package conformance
 
-import "strconv"
+import (
+	"bytes"
+	"strconv"
+)
 
 // Mongoose 6.x flag bits the rules read (mongoose-6.18.md F).
 const (
@@ -425,6 +428,17 @@ const (
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+// ftoa formats a time or timer value for a message as the trace writes it
+// (to the nanosecond), without trailing zeros: a live run's message then
+// reads as the one for its trace file, and the clock's float sums
+// (0.02+0.07 = 0.09000000000000001) do not show.
+func ftoa(f float64) string {
+	b := strconv.AppendFloat(make([]byte, 0, 24), f, 'f', 9, 64)
+	if bytes.IndexByte(b, '.') < 0 {
+		return string(b) // Inf, NaN
+	}
+	b = bytes.TrimRight(b, "0")
+	return string(bytes.TrimSuffix(b, []byte(".")))
+}
 
 func hexFlags(f uint32) string { return "0x" + strconv.FormatUint(uint64(f), 16) }
