@@ -12,9 +12,11 @@ package conformance
 // at a time).
 //
 // Why each group passes, given quietPoll:
-//   - grammar: a POLL after the first event is a grammar failure only for
-//     an outbound connection not made by connect, or before its CONNECT
-//     (excluded below); EV-6 waits for an event other than POLL;
+//   - grammar: after the first event, a POLL breaks no grammar rule but
+//     EV-3a (before an outbound connection's CONNECT); the quiet path
+//     takes an outbound connection only once it was made by connect and
+//     had its CONNECT or CLOSE, and EV-6 waits for an event other than
+//     POLL;
 //   - flagRules: LISTENING and UDP agree with the role, the core-owned
 //     bits equal those of the previous entry (CL-3), and the flags equal
 //     what the previous handler left (CL-3a);
@@ -68,9 +70,11 @@ func (c *Checker) quietPollRules(m *mgrState, cs *connState, e *Event) {
 	if e.Has&HasPeer != 0 { // stream
 		cs.peer, cs.hasPeer = e.Peer, true
 	}
-	// remember: flags, buffers, timer and sums are as they were. So are
-	// handlerCI and handlerSAC: each is set only with its bit in
-	// flags_after, and e's flags are the previous flags_after.
+	// remember: flags, buffers and sums are as they were. So are handlerCI
+	// and handlerSAC: each is set only with its bit in flags_after, and e's
+	// flags are the previous flags_after. The timer is equal, but may be
+	// -0 where it was 0, which messages show.
+	cs.timerAfter = e.TimerAfter
 	cs.everPolled, cs.resolving, cs.lastError, cs.udpRecvPrev = true, false, false, false
 	cs.events++
 	c.quiet++

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -76,6 +77,29 @@ func TestQuietPollMatchesFullPath(t *testing.T) {
 	}
 }
 
+// A timer of -0 equals 0, so a POLL that finds 0 and leaves -0 is quiet;
+// the timer it leaves is -0 all the same, which a later message shows.
+func TestQuietPollKeepsNegativeZero(t *testing.T) {
+	line := func(seq, poll int, ev, data, flags, timer, after string) string {
+		return `{"seq":` + strconv.Itoa(seq) + `,"t":1,"conn":1,"role":"outbound","udp":false,"ev":"` + ev + `"` + data +
+			`,"recv_len":0,"send_len":0,"recv_after":0,"send_after":0,"flags":` + flags + `,"flags_after":` + flags +
+			`,"queued":0,"removed":0,"timer":` + timer + `,"timer_after":` + after + `,"poll":` + strconv.Itoa(poll) + `,"origin":"connect"}` + "\n"
+	}
+	for _, zeros := range [][2]string{{"0", "-0"}, {"-0", "0"}} {
+		trace := line(1, 1, "POLL", `,"data":1`, "8", zeros[0], zeros[0]) +
+			line(2, 1, "CONNECT", `,"data":0`, "0", zeros[0], zeros[0]) +
+			line(3, 2, "POLL", `,"data":1`, "0", zeros[1], zeros[1]) + // quiet
+			line(4, 3, "POLL", `,"data":1`, "0", "5", "5") // TM-2a: says what the previous handler left
+		evs := readEvents([]byte(trace))
+		if len(evs) != 4 {
+			t.Fatalf("%d events parsed", len(evs))
+		}
+		if assertSameReport(t, "timer "+zeros[0]+" then "+zeros[1], evs, ProfileM618) == 0 {
+			t.Fatal("the POLL with the other zero was not quiet")
+		}
+	}
+}
+
 // TestQuietPollMatchesFullPathWhenBroken breaks synthetic sessions at
 // random, around their POLLs: each break changes one field of one event
 // (a buffer length, a flag bit, the timer, a missing field, the role) so
@@ -123,7 +147,7 @@ func breakField(t *rapid.T, e *Event) {
 	d := rapid.SampledFrom([]int64{-1, 1, 7}).Draw(t, "by")
 	bit := rapid.SampledFrom([]uint32{fListening, fUDP, fResolving, fConnecting, fWantRead, fSendAndClose, fCloseImmediately, fProto1, 1 << 20}).Draw(t, "bit")
 	has := rapid.SampledFrom([]Has{HasFlags, HasFlagsAfter, HasRecvAfter, HasSendAfter, HasQueued, HasRemoved, HasTimer, HasTimerAfter, HasPoll, HasPeer, HasUDP}).Draw(t, "field")
-	switch rapid.IntRange(0, 16).Draw(t, "break") {
+	switch rapid.IntRange(0, 17).Draw(t, "break") {
 	case 0:
 		e.RecvLen += d
 	case 1:
@@ -148,6 +172,8 @@ func breakField(t *rapid.T, e *Event) {
 		e.TimerAfter += float64(d)
 	case 11:
 		e.Timer, e.TimerAfter = math.NaN(), math.NaN()
+	case 17:
+		e.Timer, e.TimerAfter = math.Copysign(0, -1), math.Copysign(0, -1)
 	case 12:
 		e.Has &^= has
 	case 13:

@@ -433,12 +433,11 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // reads as the one for its trace file, and the clock's float sums
 // (0.02+0.07 = 0.09000000000000001) do not show.
 func ftoa(f float64) string {
-	b := strconv.AppendFloat(make([]byte, 0, 24), f, 'f', 9, 64)
+	b := appendSeconds(make([]byte, 0, 24), f)
 	if bytes.IndexByte(b, '.') < 0 {
 		return string(b) // Inf, NaN
 	}
-	b = bytes.TrimRight(b, "0")
-	return string(bytes.TrimSuffix(b, []byte(".")))
+	return string(bytes.TrimSuffix(bytes.TrimRight(b, "0"), []byte(".")))
 }
 
 func hexFlags(f uint32) string { return "0x" + strconv.FormatUint(uint64(f), 16) }

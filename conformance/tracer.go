@@ -175,7 +175,9 @@ func (t *tracer) emit() { t.emitEvent(t.cur) }
 
 // begin returns the Event to build a call's event in: the live checker's
 // next ring entry (see Checker.queue), so that the event is not copied
-// there, or the tracer's own for a call made inside another call.
+// there; else, and for a call made inside another call, the tracer's own.
+// (A call inside another is not traced correctly: the inner call's event
+// takes the outer's place, as when every call was built in ev.)
 func (t *tracer) begin() *Event {
 	t.cur = &t.ev
 	if t.slot != nil && t.calls == 0 {
