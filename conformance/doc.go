@@ -69,7 +69,9 @@
 // any GOMAXPROCS, with or without the race detector, and [RunSuite] gives
 // the same report whatever its Jobs. A failed [Result] carries its
 // [Result.Replay] command; "mgsim run --trace FILE" with that command's
-// flags writes the run's trace for reading or for "mgsim check".
+// flags writes the run's trace for reading or for "mgsim check", which,
+// given the run's rule profile, reports what its live checker reported
+// (but for line numbers).
 //
 // # Crashes and endless loops
 //
