@@ -19,8 +19,9 @@ func failureText(r *Result) string {
 	if r.Check == nil {
 		return b.String()
 	}
-	for _, v := range r.Check.Violations {
-		fmt.Fprintf(&b, "  %s conn %d line %d (seq %d, poll %d): %s\n", v.Rule, v.Conn, v.Line, v.Seq, v.Poll, v.Msg)
+	for i := range r.Check.Violations {
+		v := &r.Check.Violations[i]
+		b.WriteString("  " + v.String() + "\n")
 		for _, c := range v.Context {
 			fmt.Fprintf(&b, "      %s\n", c)
 		}

@@ -97,13 +97,17 @@ func (r *Report) WriteText(w io.Writer) error {
 	return bw.Flush()
 }
 
-// String is the violation's one-line form.
+// String is the violation's one-line form, "RULE conn N line L (seq S,
+// poll P): message", without what it does not have: a connection, a line
+// (a live run's events have none), a seq or a poll.
 func (v *Violation) String() string {
 	s := v.Rule
 	if v.Conn != NoConn {
 		s += " conn " + itoa(v.Conn)
 	}
-	s += " line " + strconv.Itoa(v.Line)
+	if v.Line > 0 { // a live run's events have no line
+		s += " line " + strconv.Itoa(v.Line)
+	}
 	switch {
 	case v.Seq != 0 && v.Poll != 0:
 		s += " (seq " + itoa(v.Seq) + ", poll " + itoa(v.Poll) + ")"

@@ -13,6 +13,7 @@ func TestViolationString(t *testing.T) {
 		{Violation{Rule: "BUF-3", Conn: 2, Line: 8, Seq: 7, Poll: 3, Msg: "m"}, "BUF-3 conn 2 line 8 (seq 7, poll 3): m"},
 		{Violation{Rule: "CL-6", Conn: 0, Line: 9, Seq: 8, Msg: "m"}, "CL-6 conn 0 line 9 (seq 8): m"},
 		{Violation{Rule: "TR-1", Conn: NoConn, Line: 4, Msg: "m"}, "TR-1 line 4: m"},
+		{Violation{Rule: "TM-2", Conn: 1, Seq: 5, Poll: 2, Msg: "m"}, "TM-2 conn 1 (seq 5, poll 2): m"}, // from a live run
 	}
 	for _, c := range cases {
 		if got := c.v.String(); got != c.want {

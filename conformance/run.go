@@ -151,8 +151,8 @@ func (r *Result) Summary() string {
 		fmt.Fprintf(&b, "%s\n", f)
 	}
 	if r.Check != nil {
-		for _, v := range r.Check.Violations {
-			fmt.Fprintf(&b, "%s conn %d line %d (seq %d, poll %d): %s\n", v.Rule, v.Conn, v.Line, v.Seq, v.Poll, v.Msg)
+		for i := range r.Check.Violations {
+			b.WriteString(r.Check.Violations[i].String() + "\n")
 		}
 		if n := r.Check.ViolationCount - int64(len(r.Check.Violations)); n > 0 {
 			fmt.Fprintf(&b, "... and %d more violations\n", n)

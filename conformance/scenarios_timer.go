@@ -49,14 +49,14 @@ func ticker(e *Env, name string, m *Mgr, period float64, times int, done func())
 		case EvTimer:
 			fired++
 			if c.Timer() != 0 {
-				e.Errorf("%s: timer still armed (%v) inside TIMER", name, c.Timer())
+				e.Errorf("%s: timer still armed (%s) inside TIMER", name, ftoa(c.Timer()))
 			}
 			if d.Time > m.Time() {
 				e.Errorf("%s: TIMER for %.9f fired early at %.9f", name, d.Time, m.Time())
 			}
 			if fired < times {
 				if prev := c.SetTimer(d.Time + period); prev != 0 {
-					e.Errorf("%s: re-arming returned %v, want 0", name, prev)
+					e.Errorf("%s: re-arming returned %s, want 0", name, ftoa(prev))
 				}
 			} else {
 				c.SetFlags(c.Flags() | FlagCloseImmediately)
@@ -79,7 +79,7 @@ func rearmFromHandler(e *Env) {
 		return
 	}
 	if prev := c.SetTimer(m.Time() + 0.05); prev != 0 {
-		e.Errorf("first mg_set_timer returned %v, want 0", prev)
+		e.Errorf("first mg_set_timer returned %s, want 0", ftoa(prev))
 	}
 	l, err := m.Bind(TCP(h, 80), ticker(e, "listener", m, 0.07, 5, done))
 	if !must(e, "bind", err) {
@@ -119,7 +119,7 @@ func disarm(e *Env) {
 	steps := []struct{ set, want float64 }{{now + 0.1, 0}, {now + 0.2, now + 0.1}, {0, now + 0.2}, {-5, 0}}
 	for _, s := range steps {
 		if got := c.SetTimer(s.set); got != s.want {
-			e.Errorf("mg_set_timer(%v) returned %v, want %v", s.set, got, s.want)
+			e.Errorf("mg_set_timer(%s) returned %s, want %s", ftoa(s.set), ftoa(got), ftoa(s.want))
 		}
 	}
 	e.Loop("box", m, 50)
