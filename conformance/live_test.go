@@ -17,6 +17,9 @@ import (
 // line numbers, which a live run does not have. The reference passes; the
 // mutants break rules in every part of a turn.
 func TestLiveCheckMatchesTraceCheck(t *testing.T) {
+	if raceEnabled {
+		t.Skip("each run is one goroutine's work: nothing here for the race detector, at 15x the time")
+	}
 	t.Parallel()
 	net := "chop" // segments cut small: reads and writes of every size
 	if testing.Short() {
