@@ -17,9 +17,31 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args; -h prints the flags to stderr. A bad flag becomes
-// one usage line.
+// parseFlags parses args, flags before, between or after the other
+// arguments ("mgsim check a.jsonl --profile mongoose-6.18"); after "--"
+// everything is an argument, and "-" (stdin) is one. -h prints the flags
+// to stderr. A bad flag becomes one usage line.
 func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	var rest []string
+	for {
+		if err := parseSome(fs, args, stderr); err != nil {
+			return err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		if args[0] == "--" {
+			rest = append(rest, args[1:]...)
+			break
+		}
+		rest, args = append(rest, args[0]), args[1:]
+	}
+	return fs.Parse(append([]string{"--"}, rest...)) // fs.Args() is now rest
+}
+
+// parseSome parses flags up to the first other argument.
+func parseSome(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fs.SetOutput(stderr)

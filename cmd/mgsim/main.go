@@ -18,7 +18,8 @@ usage:
   mgsim mutants [--seeds N]         run the suite on the mutation catalogue and print the score
   mgsim help                        this text
 
-"mgsim run -h", "mgsim check -h" and "mgsim mutants -h" list their flags.
+"mgsim run -h", "mgsim check -h" and "mgsim mutants -h" list their flags;
+flags may also follow the files, and after "--" every argument is a file.
 Exit status: 0 all passed, 1 a failure or violation (mutants: a survivor),
 2 bad usage or input.
 `

@@ -41,6 +41,9 @@ func TestBadUsageIsOneLineAndExit2(t *testing.T) {
 		{"run", "extra"},
 		{"check"},
 		{"check", "--profile", "strict", "x"},
+		{"check", "x", "--profile", "strict"},
+		{"check", "--", "--profile"}, // after --, a file named --profile
+		{"run", "--seeds", "1", "extra"},
 		{"check", filepath.Join(dir, "missing.jsonl")},
 		{"rules", "extra"},
 		{"run", "--profile-file", filepath.Join(dir, "missing.net")},
@@ -132,6 +135,14 @@ func TestCheckRealTracesBothProfiles(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("%s: exit %d\n%s", p, code, out)
 		}
+	}
+}
+
+// Flags may come after the files, as people type them.
+func TestFlagsAfterFiles(t *testing.T) {
+	code, out, errs := mgsim(t, "", "check", "../../conformance/testdata/real/hello_echo.jsonl", "--profile", "mongoose-6.18", "../../conformance/testdata/real/refused_then_timer.jsonl")
+	if code != 0 || strings.Count(out, "(mongoose-6.18)") != 2 {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
 }
 
