@@ -52,7 +52,7 @@ func TestQuietPollMatchesFullPath(t *testing.T) {
 	for _, path := range realTraces {
 		name := strings.TrimSuffix(filepath.Base(path), ".jsonl")
 		evs := loadEvents(t, path)
-		for _, p := range []Profile{ProfileCore, ProfileM618} {
+		for _, p := range allProfiles {
 			quiet += assertSameReport(t, name, evs, p)
 			for _, m := range mutantsOf(name, evs) {
 				assertSameReport(t, m.key, m.evs, p)
@@ -68,7 +68,7 @@ func TestQuietPollMatchesFullPath(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, p := range []Profile{ProfileCore, ProfileM618} {
+		for _, p := range allProfiles {
 			quiet += assertSameReport(t, path, readEvents(data), p)
 		}
 	}
@@ -123,7 +123,7 @@ func TestQuietPollMatchesFullPathWhenBroken(t *testing.T) {
 			i := pickEvent(rt, evs)
 			breakField(rt, &evs[i])
 		}
-		p := rapid.SampledFrom([]Profile{ProfileCore, ProfileM618}).Draw(rt, "profile")
+		p := rapid.SampledFrom(allProfiles).Draw(rt, "profile")
 		assertSameReport(rt, "broken trace", evs, p)
 	})
 }
@@ -187,3 +187,5 @@ func breakField(t *rapid.T, e *Event) {
 		e.DataKind, e.DataInt, e.DataFloat = DataInt, int64(e.T), float64(int64(e.T))
 	}
 }
+
+var allProfiles = []Profile{ProfileCore, ProfileM618, ProfileTextbook}
