@@ -206,8 +206,8 @@ func (c *Checker) queue(e *Event) {
 	if c.report != nil {
 		return
 	}
-	if e == c.nextEvent() {
-		c.ring.commit() // built in place
+	if e == &c.ring.next().ev {
+		c.ring.commit() // built in place (nextEvent)
 	} else {
 		c.ring.push(e)
 	}

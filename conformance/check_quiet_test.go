@@ -172,8 +172,6 @@ func breakField(t *rapid.T, e *Event) {
 		e.TimerAfter += float64(d)
 	case 11:
 		e.Timer, e.TimerAfter = math.NaN(), math.NaN()
-	case 17:
-		e.Timer, e.TimerAfter = math.Copysign(0, -1), math.Copysign(0, -1)
 	case 12:
 		e.Has &^= has
 	case 13:
@@ -185,6 +183,8 @@ func breakField(t *rapid.T, e *Event) {
 	case 16:
 		e.Ev = EvPoll
 		e.DataKind, e.DataInt, e.DataFloat = DataInt, int64(e.T), float64(int64(e.T))
+	case 17:
+		e.Timer, e.TimerAfter = math.Copysign(0, -1), math.Copysign(0, -1)
 	}
 }
 
